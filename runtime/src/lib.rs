@@ -1,0 +1,93 @@
+//! `runtime`: an async runtime shaped like Python's asyncio, built for speed.
+//!
+//! - Per-core event loops (workers) that steal tasks from each other, with
+//!   a LIFO slot for message passing and a fair global queue.
+//! - A blocking pool for calls that would stall a loop: [`to_thread`],
+//!   [`run_in_executor`], [`ThreadPoolExecutor`].
+//! - [`run`] and `#[runtime::main]`, which work like `asyncio.run`.
+//! - Any thread can hand work to any runtime through a [`Handle`]
+//!   (`run_coroutine_threadsafe`, `call_soon_threadsafe`).
+//!
+//! # Quick start
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! async fn say_after(delay: Duration, what: &str) -> String {
+//!     runtime::sleep(delay).await;
+//!     what.to_string()
+//! }
+//!
+//! #[runtime::main]
+//! async fn main() {
+//!     let hello = runtime::spawn(say_after(Duration::from_millis(10), "hello"));
+//!     let world = runtime::spawn(say_after(Duration::from_millis(20), "world"));
+//!     let checksum = runtime::to_thread(|| (1..=1000u64).sum::<u64>());
+//!     println!("{} {}", hello.await.unwrap(), world.await.unwrap());
+//!     assert_eq!(checksum.await.unwrap(), 500_500);
+//! }
+//! ```
+//!
+//! # asyncio, side by side
+//!
+//! | asyncio | runtime |
+//! |---|---|
+//! | `asyncio.run(main())` | [`run`]`(main())` or `#[runtime::main]` |
+//! | `asyncio.create_task(c)` | [`spawn`]`(fut)` / [`create_task`] → [`Task`] |
+//! | `await asyncio.sleep(d)` | [`sleep`]`(d).await` |
+//! | `asyncio.wait_for(c, t)` | [`timeout`]`(t, fut).await` |
+//! | `asyncio.to_thread(f)` | [`to_thread`]`(f).await` |
+//! | `loop.call_soon_threadsafe(cb)` | [`Handle::call_soon`] |
+//! | `asyncio.run_coroutine_threadsafe(c, loop)` | [`Handle::spawn`] + [`Task::join_blocking`] |
+//!
+//! `docs/architecture.md` in the repository explains how a task flows from
+//! spawn to completion, and the invariants that keep it correct.
+
+#![warn(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod blocking;
+mod builder;
+mod context;
+mod coop;
+pub(crate) mod loom;
+mod runtime;
+mod scheduler;
+pub mod task;
+pub mod time;
+
+pub use blocking::{run_in_executor, spawn_blocking, to_thread, ThreadPoolExecutor};
+pub use builder::{
+    Builder, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_MAX_BLOCKING_THREADS,
+    DEFAULT_SLOW_POLL_THRESHOLD,
+};
+pub use context::EnterGuard;
+pub use coop::yield_now;
+pub use runtime::{Handle, Runtime, TimerHandle, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use runtime_macros::{main, test};
+pub use task::{
+    all_tasks, create_task, current_task, spawn, spawn_local, Task, TaskError, TaskId, TaskInfo,
+    TaskState,
+};
+pub use time::{
+    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Interval, Sleep, TimeoutError,
+};
+
+/// Runs `future` to completion on a new runtime with the default settings,
+/// then shuts it down: every task still alive is cancelled and its future
+/// dropped, and the blocking pool is stopped (asyncio's `asyncio.run`).
+///
+/// ```
+/// let n = runtime::run(async { runtime::spawn(async { 1 }).await.unwrap() + 1 });
+/// assert_eq!(n, 2);
+/// ```
+///
+/// # Panics
+/// Panics if the runtime cannot start (see [`Builder::build`]), or when
+/// called on a runtime worker thread.
+#[track_caller]
+pub fn run<F: std::future::Future>(future: F) -> F::Output {
+    let rt = Runtime::new()
+        .unwrap_or_else(|error| panic!("runtime::run: failed to start the runtime: {error}"));
+    rt.block_on(future)
+}

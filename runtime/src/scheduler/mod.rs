@@ -1,0 +1,458 @@
+//! The multi-worker scheduler: per-core event loops that steal from each
+//! other.
+//!
+//! - `worker.rs`: one worker's loop (`Core`): LIFO slot, local queue,
+//!   stealing, timers, parking in its poller.
+//! - `idle.rs`: who is parked or searching, and who to wake.
+//! - `park.rs`: blocking a plain thread on a future (`block_on`).
+//!
+//! This file holds [`Shared`], the state every worker and every handle
+//! reaches: the global injector, each worker's remote parts (stealer,
+//! poller, timer shard, inbox for `spawn_local` tasks), the registry of
+//! live tasks, the blocking pool and the configuration.
+//!
+//! # Where a task goes when it is scheduled
+//! 1. Spawned on one of this runtime's workers: the back of that worker's
+//!    local queue (spawn order is run order, as with `create_task`).
+//! 2. Woken during a poll on one of this runtime's workers: that worker's
+//!    LIFO slot, so a message's receiver runs right after its sender; the
+//!    task it displaces goes to the local queue.
+//! 3. Woken while running (it yielded): the back of the local queue.
+//! 4. Anywhere else (another thread, another runtime, a timer or blocking
+//!    thread): the global injector, then at most one parked worker is woken.
+//! 5. A `spawn_local` task only ever goes to its owner's non-stealable
+//!    queue, or to the owner's inbox from other threads.
+//!
+//! # Shutdown
+//! 1. `begin_shutdown`: set the flag, close the registry, notify every poller.
+//! 2. Each worker leaves its loop, cancels the `spawn_local` tasks it owns,
+//!    drops its queued references, and exits.
+//! 3. The shutting-down thread waits for the workers (bounded by the
+//!    timeout), cancels every remaining task (dropping its future), drains
+//!    the injector and timers, then shuts the blocking pool down.
+//!
+//! A task scheduled after step 1 is pushed and then, seeing the flag, the
+//! pusher drains the queue itself (push, fence, check: no reference can be
+//! stranded in a queue nobody will read).
+
+pub(crate) mod idle;
+pub(crate) mod park;
+pub(crate) mod worker;
+
+use crate::blocking::Pool;
+use crate::context;
+use crate::task::registry::Registry;
+use crate::task::{Header, Meta, Notified, RawTask, Schedule, Task, TaskId};
+use crate::time::{Clock, TimerShard};
+use crossbeam_deque::{Injector, Steal, Stealer};
+use idle::Idle;
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub(crate) use worker::Core;
+
+/// Settings fixed when the runtime is built.
+pub(crate) struct Config {
+    pub(crate) num_workers: usize,
+    pub(crate) debug: bool,
+    pub(crate) slow_poll_threshold: Duration,
+    pub(crate) thread_name: String,
+    pub(crate) thread_stack_size: Option<usize>,
+    pub(crate) on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// What other threads can reach of one worker.
+pub(crate) struct Remote {
+    pub(crate) stealer: Stealer<Notified>,
+    /// The worker sleeps in this poller's `wait`; `notify` wakes it.
+    pub(crate) poller: polling::Poller,
+    /// `spawn_local` tasks woken from other threads, for this worker only.
+    local_inbox: Mutex<VecDeque<Notified>>,
+    local_inbox_len: AtomicUsize,
+    pub(crate) timers: TimerShard,
+}
+
+pub(crate) struct Shared {
+    pub(crate) remotes: Box<[Remote]>,
+    injector: Injector<Notified>,
+    pub(crate) idle: Idle,
+    pub(crate) registry: Registry,
+    pub(crate) blocking: Pool,
+    pub(crate) clock: Clock,
+    pub(crate) config: Config,
+    shutdown: AtomicBool,
+    /// Round-robin choice of timer shard for threads that are not workers.
+    next_timer_shard: AtomicUsize,
+    /// `run_forever` / `stop`.
+    pub(crate) stop: StopSignal,
+    /// Workers still running their loop, for shutdown to wait on.
+    live_workers: Mutex<usize>,
+    workers_exited: parking_lot::Condvar,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        config: Config,
+        stealers: Vec<Stealer<Notified>>,
+        blocking: Pool,
+    ) -> std::io::Result<Shared> {
+        let clock = Clock::new();
+        let remotes = stealers
+            .into_iter()
+            .map(|stealer| {
+                Ok(Remote {
+                    stealer,
+                    poller: polling::Poller::new()?,
+                    local_inbox: Mutex::new(VecDeque::new()),
+                    local_inbox_len: AtomicUsize::new(0),
+                    timers: TimerShard::new(),
+                })
+            })
+            .collect::<std::io::Result<Box<[Remote]>>>()?;
+        let n = remotes.len();
+        Ok(Shared {
+            remotes,
+            injector: Injector::new(),
+            idle: Idle::new(n),
+            // Several shards per worker keep spawn/complete contention low.
+            registry: Registry::new(n * 4),
+            blocking,
+            clock,
+            config,
+            shutdown: AtomicBool::new(false),
+            next_timer_shard: AtomicUsize::new(0),
+            stop: StopSignal::default(),
+            live_workers: Mutex::new(n),
+            workers_exited: parking_lot::Condvar::new(),
+        })
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    // ---- Spawning ------------------------------------------------------
+
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+    ) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let id = TaskId::next();
+        let meta = Meta::new(
+            location,
+            context::coarse_now(),
+            name,
+            self.registry.shard_for(id.as_u64()),
+            None,
+        );
+        let raw = RawTask::new(future, self.clone(), id, meta, true);
+        tracing::trace!(task.id = id.as_u64(), %location, "spawn");
+        // SAFETY: `raw` was just created with an output type of `F::Output`.
+        unsafe { self.bind(raw, |task| self.schedule_spawned(task)) }
+    }
+
+    /// Registers a new task and queues its first poll.
+    ///
+    /// # Safety
+    /// `raw` is a task fresh from `RawTask::new` with owned = true, whose
+    /// output type is `T`.
+    pub(crate) unsafe fn bind<T>(&self, raw: RawTask, schedule: impl FnOnce(Notified)) -> Task<T> {
+        // SAFETY: a fresh task holds one reference for its handle and one
+        // for its first `Notified`.
+        let (task, notified) = unsafe { (Task::from_raw(raw), Notified::from_raw(raw)) };
+        if self.registry.insert(raw) {
+            schedule(notified);
+        } else {
+            // The runtime is shutting down: the task is cancelled at once,
+            // using the reference the registry would have owned.
+            drop(notified);
+            // SAFETY: this thread spawned the task, so it may drop its future.
+            unsafe { raw.shutdown() };
+        }
+        task
+    }
+
+    fn schedule_spawned(self: &Arc<Self>, task: Notified) {
+        context::with_core(|core| match core {
+            Some(core) if core.belongs_to(self) => core.push_spawned(task),
+            _ => self.push_remote(task),
+        })
+    }
+
+    fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+        context::with_core(|core| match core {
+            Some(core) if core.belongs_to(self) => core.schedule_local(task, is_yield),
+            _ => self.push_remote(task),
+        })
+    }
+
+    /// Queues a task from outside this runtime's workers.
+    pub(crate) fn push_remote(&self, task: Notified) {
+        self.injector.push(task);
+        // Pairs with the SeqCst store in `begin_shutdown`: either shutdown
+        // drains this task, or we see the flag and drain it ourselves.
+        fence(SeqCst);
+        if self.shutdown.load(Relaxed) {
+            self.drain_injector();
+            return;
+        }
+        self.notify_parked();
+    }
+
+    /// Wakes one parked worker if no worker is searching (`idle.rs`).
+    pub(crate) fn notify_parked(&self) {
+        // Pairs with the fence a parking worker issues before re-checking
+        // the queues (`idle.rs`, park/unpark protocol).
+        fence(SeqCst);
+        if let Some(worker) = self.idle.worker_to_notify() {
+            tracing::trace!(worker, "unpark");
+            self.wake_worker(worker);
+        }
+    }
+
+    pub(crate) fn wake_worker(&self, worker: usize) {
+        if let Err(error) = self.remotes[worker].poller.notify() {
+            tracing::error!(worker, %error, "failed to notify a worker's poller");
+        }
+    }
+
+    /// True if some queue a worker could take from is non-empty.
+    pub(crate) fn has_visible_work(&self, worker: usize) -> bool {
+        !self.injector.is_empty()
+            || self.remotes[worker].local_inbox_len.load(SeqCst) > 0
+            || self.remotes.iter().any(|r| !r.stealer.is_empty())
+    }
+
+    pub(crate) fn steal_from_injector(
+        &self,
+        dest: &crossbeam_deque::Worker<Notified>,
+    ) -> Option<Notified> {
+        loop {
+            match self.injector.steal_batch_and_pop(dest) {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    fn drain_injector(&self) {
+        loop {
+            match self.injector.steal() {
+                Steal::Success(task) => drop(task),
+                Steal::Empty => return,
+                Steal::Retry => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    // ---- spawn_local inbox ---------------------------------------------
+
+    fn push_local_inbox(&self, owner: usize, task: Notified) {
+        let remote = &self.remotes[owner];
+        remote.local_inbox.lock().push_back(task);
+        remote.local_inbox_len.fetch_add(1, SeqCst);
+        if self.shutdown.load(SeqCst) {
+            // The owner may be gone. The registry still holds a reference
+            // to every unfinished local task, so this drop frees nothing
+            // that the owner has not already shut down.
+            self.take_local_inbox(owner);
+            return;
+        }
+        self.wake_worker(owner);
+    }
+
+    pub(crate) fn take_local_inbox(&self, owner: usize) -> VecDeque<Notified> {
+        let remote = &self.remotes[owner];
+        if remote.local_inbox_len.load(SeqCst) == 0 {
+            return VecDeque::new();
+        }
+        let mut inbox = remote.local_inbox.lock();
+        remote.local_inbox_len.store(0, SeqCst);
+        std::mem::take(&mut *inbox)
+    }
+
+    // ---- Timers ----------------------------------------------------------
+
+    /// The timer shard a new timer on this thread goes to, and whether the
+    /// registering thread is that shard's worker (no wake-up needed).
+    pub(crate) fn timer_shard(self: &Arc<Self>) -> (usize, bool) {
+        context::with_core(|core| match core {
+            Some(core) if core.belongs_to(self) => (core.index, true),
+            _ => (
+                self.next_timer_shard.fetch_add(1, Relaxed) % self.remotes.len(),
+                false,
+            ),
+        })
+    }
+
+    // ---- Shutdown --------------------------------------------------------
+
+    pub(crate) fn begin_shutdown(&self) {
+        if self.shutdown.swap(true, SeqCst) {
+            return;
+        }
+        tracing::debug!("runtime shutting down");
+        self.registry.close();
+        for worker in 0..self.remotes.len() {
+            self.wake_worker(worker);
+        }
+        self.stop.stop();
+    }
+
+    pub(crate) fn worker_exited(&self) {
+        let mut live = self.live_workers.lock();
+        *live -= 1;
+        if *live == 0 {
+            self.workers_exited.notify_all();
+        }
+    }
+
+    /// Waits until every worker has left its loop, or `deadline`. Returns
+    /// true if they all did.
+    pub(crate) fn wait_for_workers(&self, deadline: Instant) -> bool {
+        let mut live = self.live_workers.lock();
+        while *live > 0 {
+            if self
+                .workers_exited
+                .wait_until(&mut live, deadline)
+                .timed_out()
+            {
+                return *live == 0;
+            }
+        }
+        true
+    }
+
+    /// Cancels every remaining `Send` task and frees queued references.
+    pub(crate) fn cancel_remaining_tasks(&self) {
+        for raw in self.registry.drain(None) {
+            // SAFETY: the drain handed us the registry's reference, and these
+            // tasks are `Send`, so their futures may be dropped here.
+            unsafe { raw.shutdown() };
+        }
+        self.drain_injector();
+        for remote in self.remotes.iter() {
+            remote.timers.clear();
+        }
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: &Header) -> bool {
+        tracing::trace!(task.id = task.id.as_u64(), "complete");
+        self.registry.remove(task)
+    }
+}
+
+/// Schedules `spawn_local` tasks: only ever onto their owner worker.
+pub(crate) struct LocalScheduler {
+    shared: Arc<Shared>,
+    owner: usize,
+}
+
+impl Schedule for LocalScheduler {
+    fn schedule(&self, task: Notified) {
+        context::with_core(|core| match core {
+            Some(core) if core.belongs_to(&self.shared) && core.index == self.owner => {
+                core.push_local_only(task)
+            }
+            _ => self.shared.push_local_inbox(self.owner, task),
+        })
+    }
+
+    fn release(&self, task: &Header) -> bool {
+        self.shared.registry.remove(task)
+    }
+}
+
+/// Spawns a `!Send` future on the current worker.
+#[track_caller]
+pub(crate) fn spawn_local<F>(
+    future: F,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    context::with_core(|core| {
+        let Some(core) = core else {
+            panic!(
+                "spawn_local() must be called from a task running on a runtime worker thread: \
+                 its future is !Send and stays on the worker that spawned it \
+                 (use runtime::spawn for Send futures, or call spawn_local inside a spawned task)"
+            );
+        };
+        let shared = core.shared.clone();
+        let id = TaskId::next();
+        let meta = Meta::new(
+            location,
+            context::coarse_now(),
+            name,
+            shared.registry.shard_for(id.as_u64()),
+            Some(core.index),
+        );
+        let scheduler = LocalScheduler {
+            shared: shared.clone(),
+            owner: core.index,
+        };
+        let raw = RawTask::new(future, scheduler, id, meta, true);
+        tracing::trace!(task.id = id.as_u64(), %location, "spawn_local");
+        // SAFETY: `raw` was just created with an output type of `F::Output`.
+        unsafe { shared.bind(raw, |task| core.push_local_only(task)) }
+    })
+}
+
+/// `run_forever` / `stop`: a flag and a condition variable.
+#[derive(Default)]
+pub(crate) struct StopSignal {
+    stopped: parking_lot::Mutex<bool>,
+    changed: parking_lot::Condvar,
+}
+
+impl StopSignal {
+    pub(crate) fn stop(&self) {
+        *self.stopped.lock() = true;
+        self.changed.notify_all();
+    }
+
+    /// Blocks until `stop` is called (returns at once if it already was),
+    /// then re-arms, as asyncio's loop can be run again after a stop.
+    pub(crate) fn wait(&self) {
+        let mut stopped = self.stopped.lock();
+        while !*stopped {
+            self.changed.wait(&mut stopped);
+        }
+        *stopped = false;
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.remotes.len())
+            .finish_non_exhaustive()
+    }
+}

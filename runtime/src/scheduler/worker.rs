@@ -1,0 +1,379 @@
+//! One worker: a per-core event loop.
+//!
+//! # The loop
+//! 1. Every [`MAINTENANCE_INTERVAL`] ticks: refresh the cached clock, fire
+//!    due timers, take the `spawn_local` inbox.
+//! 2. Take a task: every [`GLOBAL_QUEUE_INTERVAL`] ticks the injector first
+//!    (so remote spawns are not starved by a busy local queue), then the
+//!    local queue, the non-stealable `spawn_local` queue, the injector.
+//! 3. Run it. A task it wakes lands in the LIFO slot and runs next, up to
+//!    [`MAX_LIFO_POLLS`] in a row (two tasks ping-ponging cannot starve the
+//!    queue).
+//! 4. Nothing to do: search — steal half of a random peer's queue, or a
+//!    batch from the injector — spinning for [`SEARCH_ROUNDS`] rounds,
+//!    since waking a parked thread costs far more than a short spin.
+//! 5. Still nothing: park in the poller's `wait`, with the next timer as
+//!    the timeout (`idle.rs` describes the protocol that keeps wake-ups from
+//!    being lost).
+//!
+//! # Invariant
+//! A `Core` lives on its worker's stack and is reached from the thread-local
+//! context only on that thread, so its `Cell`s need no synchronisation.
+
+use super::Shared;
+use crate::context;
+use crate::task::Notified;
+use crossbeam_deque::{Steal, Worker};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Instant;
+
+/// Ticks between checks of the injector when the local queue is busy
+/// (tokio's figure: a prime, so it does not beat with other periods).
+const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+
+/// Ticks between maintenance passes (timers, clock, inbox). At well under a
+/// microsecond per tick, a busy worker still fires timers with ~1 ms
+/// resolution unless a single poll runs long.
+const MAINTENANCE_INTERVAL: u32 = 31;
+
+/// LIFO polls in a row before the slot's task goes to the back of the
+/// queue instead (tokio uses 3).
+const MAX_LIFO_POLLS: u32 = 3;
+
+/// Rounds of stealing attempts before a searching worker parks. A round over
+/// two empty queues costs well under a microsecond; waking a parked worker
+/// costs tens (`perf-facts.md`), so a short spin pays off for bursts.
+const SEARCH_ROUNDS: u32 = 64;
+
+pub(crate) struct Core {
+    pub(crate) index: usize,
+    pub(crate) shared: Arc<Shared>,
+    local: Worker<Notified>,
+    lifo: Cell<Option<Notified>>,
+    /// `spawn_local` tasks: never stolen.
+    local_only: RefCell<VecDeque<Notified>>,
+    tick: Cell<u32>,
+    /// Counted as searching in `Idle`.
+    searching: Cell<bool>,
+    /// Inside a task's poll: wake-ups go to the LIFO slot.
+    polling: Cell<bool>,
+    rng: Cell<u32>,
+    /// Coarse clock, refreshed at maintenance and after parking.
+    now: Cell<Instant>,
+    events: RefCell<polling::Events>,
+    fired: RefCell<Vec<Waker>>,
+}
+
+impl Core {
+    pub(crate) fn new(index: usize, shared: Arc<Shared>, local: Worker<Notified>) -> Core {
+        Core {
+            index,
+            shared,
+            local,
+            lifo: Cell::new(None),
+            local_only: RefCell::new(VecDeque::new()),
+            tick: Cell::new(0),
+            searching: Cell::new(false),
+            polling: Cell::new(false),
+            rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+            now: Cell::new(Instant::now()),
+            events: RefCell::new(polling::Events::new()),
+            fired: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn belongs_to(&self, shared: &Arc<Shared>) -> bool {
+        Arc::ptr_eq(&self.shared, shared)
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.now.get()
+    }
+
+    // ---- Scheduling from this thread --------------------------------------
+
+    pub(crate) fn push_spawned(&self, task: Notified) {
+        self.local.push(task);
+        self.notify_others_if_needed();
+    }
+
+    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
+        if is_yield || !self.polling.get() {
+            self.local.push(task);
+            self.notify_others_if_needed();
+        } else if let Some(displaced) = self.lifo.replace(Some(task)) {
+            self.local.push(displaced);
+            self.notify_others_if_needed();
+        }
+    }
+
+    pub(crate) fn push_local_only(&self, task: Notified) {
+        self.local_only.borrow_mut().push_back(task);
+    }
+
+    /// Wakes a peer when this worker has more queued than it will run next.
+    fn notify_others_if_needed(&self) {
+        if !self.searching.get() && self.local.len() > 1 {
+            self.shared.notify_parked();
+        }
+    }
+
+    // ---- The loop ----------------------------------------------------------
+
+    pub(crate) fn run(&self) {
+        while !self.shared.is_shutdown() {
+            let tick = self.tick.get().wrapping_add(1);
+            self.tick.set(tick);
+            if tick % MAINTENANCE_INTERVAL == 0 {
+                self.maintenance();
+            }
+            if let Some(task) = self.next_task(tick) {
+                self.run_task(task);
+                continue;
+            }
+            if let Some(task) = self.search() {
+                self.run_task(task);
+                continue;
+            }
+            self.park();
+        }
+    }
+
+    fn maintenance(&self) {
+        self.fire_timers();
+        self.take_inbox();
+    }
+
+    fn next_task(&self, tick: u32) -> Option<Notified> {
+        if tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(task) = self.shared.steal_from_injector(&self.local) {
+                return Some(task);
+            }
+        }
+        // Alternate which of the two local queues goes first, so neither
+        // starves the other.
+        if tick % 2 == 0 {
+            if let Some(task) = self.local_only.borrow_mut().pop_front() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.local.pop() {
+            return Some(task);
+        }
+        if let Some(task) = self.local_only.borrow_mut().pop_front() {
+            return Some(task);
+        }
+        self.shared.steal_from_injector(&self.local)
+    }
+
+    fn run_task(&self, mut task: Notified) {
+        if self.searching.replace(false) && self.shared.idle.transition_worker_from_searching() {
+            // The last searcher found work: more may be waiting, so keep the
+            // chain going by waking one more worker.
+            self.shared.notify_parked();
+        }
+        let mut lifo_polls = 0;
+        loop {
+            self.poll(task);
+            let Some(next) = self.lifo.take() else { break };
+            if lifo_polls >= MAX_LIFO_POLLS {
+                self.local.push(next);
+                self.notify_others_if_needed();
+                break;
+            }
+            lifo_polls += 1;
+            task = next;
+        }
+    }
+
+    fn poll(&self, task: Notified) {
+        let raw = task.raw();
+        let previous = context::set_current_task(Some(raw));
+        self.polling.set(true);
+        if self.shared.config.debug {
+            self.poll_timed(task);
+        } else {
+            crate::coop::with_budget(|| task.run());
+        }
+        self.polling.set(false);
+        context::set_current_task(previous);
+    }
+
+    /// Debug mode: time the poll and warn about slow ones (asyncio's
+    /// `slow_callback_duration`).
+    fn poll_timed(&self, task: Notified) {
+        let header = task.header();
+        let (id, location) = (header.id, header.meta.location);
+        let name = header.meta.name();
+        let start = Instant::now();
+        crate::coop::with_budget(|| task.run());
+        let elapsed = start.elapsed();
+        if elapsed >= self.shared.config.slow_poll_threshold {
+            tracing::warn!(
+                task.id = id.as_u64(),
+                task.name = name.as_deref().unwrap_or(""),
+                spawned_at = %location,
+                ?elapsed,
+                "slow poll: a task blocked its worker for {:?} (threshold {:?})",
+                elapsed,
+                self.shared.config.slow_poll_threshold,
+            );
+        }
+    }
+
+    fn search(&self) -> Option<Notified> {
+        if !self.searching.get() {
+            if !self.shared.idle.try_transition_to_searching() {
+                return None;
+            }
+            self.searching.set(true);
+        }
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        for _ in 0..SEARCH_ROUNDS {
+            let start = self.next_random() as usize % n;
+            for i in 0..n {
+                let victim = (start + i) % n;
+                if victim == self.index {
+                    continue;
+                }
+                loop {
+                    match remotes[victim].stealer.steal_batch_and_pop(&self.local) {
+                        Steal::Success(task) => {
+                            tracing::trace!(worker = self.index, victim, "steal");
+                            return Some(task);
+                        }
+                        Steal::Empty => break,
+                        Steal::Retry => std::hint::spin_loop(),
+                    }
+                }
+            }
+            if let Some(task) = self.shared.steal_from_injector(&self.local) {
+                return Some(task);
+            }
+            if self.take_inbox() {
+                return self.local_only.borrow_mut().pop_front();
+            }
+            if self.shared.is_shutdown() {
+                return None;
+            }
+            std::hint::spin_loop();
+        }
+        None
+    }
+
+    fn park(&self) {
+        let timeout_at = match self.fire_timers() {
+            Fired::Some => return,
+            Fired::None { next } => next,
+        };
+        if self.take_inbox() {
+            return;
+        }
+        let idle = &self.shared.idle;
+        let was_searching = self.searching.replace(false);
+        idle.transition_worker_to_parked(self.index, was_searching);
+        // Pairs with the fence in `Shared::notify_parked`.
+        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+        if self.shared.is_shutdown() || self.shared.has_visible_work(self.index) {
+            self.searching.set(idle.unpark_worker_by_id(self.index));
+            return;
+        }
+
+        let timeout = timeout_at.map(|at| at.saturating_duration_since(Instant::now()));
+        tracing::trace!(worker = self.index, ?timeout, "park");
+        let poller = &self.shared.remotes[self.index].poller;
+        if let Err(error) = poller.wait(&mut self.events.borrow_mut(), timeout) {
+            tracing::error!(worker = self.index, %error, "poller wait failed");
+        }
+        self.events.borrow_mut().clear();
+        self.now.set(Instant::now());
+        self.searching.set(idle.unpark_worker_by_id(self.index));
+        tracing::trace!(worker = self.index, "unpark");
+    }
+
+    /// Fires this worker's due timers. Their tasks land in the local queue.
+    fn fire_timers(&self) -> Fired {
+        let now = Instant::now();
+        self.now.set(now);
+        let shard = &self.shared.remotes[self.index].timers;
+        let clock = &self.shared.clock;
+        let tick = clock.tick_at(now);
+        let mut fired = self.fired.take();
+        let next = shard.process(tick, &mut fired);
+        let any = !fired.is_empty();
+        for waker in fired.drain(..) {
+            waker.wake();
+        }
+        self.fired.replace(fired);
+        if any {
+            Fired::Some
+        } else {
+            Fired::None {
+                next: next.map(|tick| clock.instant_of(tick)),
+            }
+        }
+    }
+
+    /// Moves `spawn_local` tasks woken from other threads into the local
+    /// queue; true if there were any.
+    fn take_inbox(&self) -> bool {
+        let inbox = self.shared.take_local_inbox(self.index);
+        if inbox.is_empty() {
+            return false;
+        }
+        self.local_only.borrow_mut().extend(inbox);
+        true
+    }
+
+    fn next_random(&self) -> u32 {
+        // xorshift32: only spreads steal attempts, needs no quality.
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.set(x);
+        x
+    }
+
+    /// After the loop: cancel the local tasks this worker owns (their
+    /// futures are `!Send` and must be dropped here), then let go of every
+    /// queued reference.
+    pub(crate) fn shutdown(&self) {
+        for raw in self.shared.registry.drain(Some(self.index)) {
+            // SAFETY: the drain handed us the registry's reference, and this
+            // is the owning worker of these `spawn_local` tasks.
+            unsafe { raw.shutdown() };
+        }
+        drop(self.lifo.take());
+        while self.local.pop().is_some() {}
+        self.local_only.borrow_mut().clear();
+        self.shared.take_local_inbox(self.index);
+    }
+}
+
+enum Fired {
+    Some,
+    None { next: Option<Instant> },
+}
+
+/// The body of a worker thread.
+pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
+    if let Some(hook) = &shared.config.on_thread_start {
+        hook();
+    }
+    let core = Core::new(index, shared.clone(), local);
+    {
+        let _enter = context::enter_worker(&core);
+        tracing::trace!(worker = index, "worker started");
+        core.run();
+        core.shutdown();
+    }
+    if let Some(hook) = &shared.config.on_thread_stop {
+        hook();
+    }
+    shared.worker_exited();
+}

@@ -1,0 +1,278 @@
+//! Task identity and introspection: ids, names, spawn locations, poll
+//! counts, done callbacks, and the [`TaskInfo`] snapshot built from them.
+
+use super::error::TaskError;
+use super::raw::Header;
+use super::state::Snapshot;
+use crate::loom::sync::Mutex;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::panic::{self, AssertUnwindSafe, Location};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A task's identifier, unique within the process.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(NonZeroU64);
+
+/// Ids are handed out to each thread in blocks, so spawning from many
+/// threads does not contend on one counter.
+const ID_BLOCK: u64 = 1024;
+
+impl TaskId {
+    pub(crate) fn next() -> TaskId {
+        static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+        thread_local! {
+            static RANGE: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+        }
+        RANGE.with(|range| {
+            let (mut next, mut end) = range.get();
+            if next == end {
+                next = NEXT_BLOCK.fetch_add(ID_BLOCK, Relaxed);
+                end = next + ID_BLOCK;
+            }
+            range.set((next + 1, end));
+            TaskId(NonZeroU64::new(next).expect("task ids start at 1"))
+        })
+    }
+
+    /// The id as a number.
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskId({})", self.0)
+    }
+}
+
+/// Where a task is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskState {
+    /// Queued to run.
+    Scheduled,
+    /// Being polled right now.
+    Running,
+    /// Waiting for a wake-up (asyncio's "pending").
+    Waiting,
+    /// Finished with an output.
+    Completed,
+    /// Finished because it was cancelled.
+    Cancelled,
+    /// Finished because it panicked.
+    Panicked,
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskState::Scheduled => "scheduled",
+            TaskState::Running => "running",
+            TaskState::Waiting => "waiting",
+            TaskState::Completed => "completed",
+            TaskState::Cancelled => "cancelled",
+            TaskState::Panicked => "panicked",
+        })
+    }
+}
+
+const OUTCOME_NONE: u8 = 0;
+const OUTCOME_OK: u8 = 1;
+const OUTCOME_CANCELLED: u8 = 2;
+const OUTCOME_PANICKED: u8 = 3;
+
+pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskInfo) + Send + 'static>;
+
+#[derive(Default)]
+struct Extras {
+    name: Option<Arc<str>>,
+    callbacks: Vec<DoneCallback>,
+}
+
+/// Per-task metadata kept in the header.
+pub(crate) struct Meta {
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) spawned_at: Instant,
+    /// The registry shard the task is listed in.
+    pub(crate) shard: usize,
+    /// The worker that owns a `spawn_local` task.
+    pub(crate) owner: Option<usize>,
+    /// Written only by the thread holding `RUNNING`; read racily (relaxed)
+    /// for introspection.
+    polls: AtomicU64,
+    /// How the task finished.
+    ///
+    /// # Invariant
+    /// Written before `COMPLETE` is set; read only after `COMPLETE` was
+    /// observed, whose Acquire orders the read.
+    outcome: AtomicU8,
+    extras: Mutex<Extras>,
+}
+
+impl Meta {
+    pub(crate) fn new(
+        location: &'static Location<'static>,
+        spawned_at: Instant,
+        name: Option<Arc<str>>,
+        shard: usize,
+        owner: Option<usize>,
+    ) -> Meta {
+        Meta {
+            location,
+            spawned_at,
+            shard,
+            owner,
+            polls: AtomicU64::new(0),
+            outcome: AtomicU8::new(OUTCOME_NONE),
+            extras: Mutex::new(Extras {
+                name,
+                callbacks: Vec::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn count_poll(&self) {
+        // Only the RUNNING thread writes: a load and a store, not an RMW.
+        self.polls.store(self.polls.load(Relaxed) + 1, Relaxed);
+    }
+
+    pub(crate) fn set_outcome<T>(&self, output: &Result<T, TaskError>) {
+        let outcome = match output {
+            Ok(_) => OUTCOME_OK,
+            Err(TaskError::Panicked(_)) => OUTCOME_PANICKED,
+            Err(_) => OUTCOME_CANCELLED,
+        };
+        self.outcome.store(outcome, Relaxed);
+    }
+
+    pub(crate) fn name(&self) -> Option<Arc<str>> {
+        self.extras.lock().name.clone()
+    }
+
+    pub(crate) fn set_name(&self, name: Option<Arc<str>>) {
+        self.extras.lock().name = name;
+    }
+
+    /// Adds a done callback; runs it at once if the task already finished.
+    pub(crate) fn add_done_callback(&self, header: &Header, callback: DoneCallback) {
+        let mut extras = self.extras.lock();
+        match header.state.set_has_callbacks() {
+            Ok(()) => extras.callbacks.push(callback),
+            Err(_) => {
+                drop(extras);
+                let info = TaskInfo::from_header(header);
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| callback(&info)));
+            }
+        }
+    }
+
+    /// Called once by the completing thread when `HAS_CALLBACKS` was set.
+    pub(crate) fn run_done_callbacks(&self, header: &Header) {
+        let callbacks = std::mem::take(&mut self.extras.lock().callbacks);
+        if callbacks.is_empty() {
+            return;
+        }
+        let info = TaskInfo::from_header(header);
+        for callback in callbacks {
+            // A panicking callback must not stop the others, nor the worker.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| callback(&info)));
+        }
+    }
+
+    fn state(&self, snapshot: Snapshot) -> TaskState {
+        if snapshot.is_complete() {
+            match self.outcome.load(Relaxed) {
+                OUTCOME_PANICKED => TaskState::Panicked,
+                OUTCOME_CANCELLED => TaskState::Cancelled,
+                _ => TaskState::Completed,
+            }
+        } else if snapshot.is_running() {
+            TaskState::Running
+        } else if snapshot.is_notified() {
+            TaskState::Scheduled
+        } else {
+            TaskState::Waiting
+        }
+    }
+}
+
+/// A snapshot of a task, for introspection and debugging: what asyncio
+/// shows in `repr(task)`.
+#[derive(Clone, Debug)]
+pub struct TaskInfo {
+    id: TaskId,
+    name: Option<Arc<str>>,
+    state: TaskState,
+    location: &'static Location<'static>,
+    age: Duration,
+    polls: u64,
+}
+
+impl TaskInfo {
+    pub(crate) fn from_header(header: &Header) -> TaskInfo {
+        let snapshot = header.state.load();
+        TaskInfo {
+            id: header.id,
+            name: header.meta.name(),
+            state: header.meta.state(snapshot),
+            location: header.meta.location,
+            age: header.meta.spawned_at.elapsed(),
+            polls: header.meta.polls.load(Relaxed),
+        }
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The task's name, if it was given one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Where the task was when the snapshot was taken.
+    pub fn state(&self) -> TaskState {
+        self.state
+    }
+
+    /// The source location of the `spawn` call that created the task.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// How long ago the task was spawned (measured with the worker's cached
+    /// clock, so it may read a little low).
+    pub fn age(&self) -> Duration {
+        self.age
+    }
+
+    /// How many times the task has been polled.
+    pub fn polls(&self) -> u64 {
+        self.polls
+    }
+}
+
+impl fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
+        write!(
+            f,
+            " [{}] spawned at {} {:.1?} ago, {} polls",
+            self.state, self.location, self.age, self.polls
+        )
+    }
+}

@@ -1,0 +1,124 @@
+//! Tasks: asyncio's `Task`, as one heap allocation driven by an atomic
+//! state machine.
+//!
+//! - `state.rs`: the state word and its transitions (the invariants live there).
+//! - `raw.rs`: the allocation, its vtable, the poll/complete routine and wakers.
+//! - `join.rs`: [`Task<T>`], the handle that awaits, cancels and inspects a task.
+//! - `registry.rs`: the list of live tasks (`all_tasks`, shutdown).
+//! - `builder.rs`: [`Builder`], to name a task before spawning it.
+//! - `info.rs`: [`TaskInfo`], a snapshot for introspection.
+//! - `error.rs`: [`TaskError`].
+
+mod builder;
+mod error;
+mod info;
+mod join;
+pub(crate) mod raw;
+pub(crate) mod registry;
+pub(crate) mod state;
+
+pub use builder::Builder;
+pub use error::TaskError;
+pub use info::{TaskId, TaskInfo, TaskState};
+pub use join::Task;
+
+pub(crate) use info::Meta;
+pub(crate) use raw::{Header, Notified, RawTask};
+
+/// Where a task goes when it is woken, and how it leaves the registry.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// Queues a task that was woken.
+    fn schedule(&self, task: Notified);
+
+    /// Queues a task that woke itself while running (it yielded): it goes
+    /// behind the work that is already waiting.
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    /// Removes a completed task from the registry; true if it was listed
+    /// there (the caller then drops the registry's reference too).
+    fn release(&self, task: &Header) -> bool;
+}
+
+/// Returns information about the task being polled on this thread, if any
+/// (asyncio's `current_task()`).
+pub fn current_task() -> Option<TaskInfo> {
+    crate::context::current_task().map(|raw| TaskInfo::from_header(raw.header()))
+}
+
+/// Returns a snapshot of every task that is alive on the current runtime
+/// (asyncio's `all_tasks()`).
+///
+/// # Panics
+/// Panics if called outside a runtime; use [`Handle::all_tasks`] with an
+/// explicit handle there.
+///
+/// [`Handle::all_tasks`]: crate::Handle::all_tasks
+pub fn all_tasks() -> Vec<TaskInfo> {
+    crate::Handle::current().all_tasks()
+}
+
+/// Spawns a task on the current runtime (asyncio's `create_task`). Tasks
+/// start in the order they are spawned.
+///
+/// ```
+/// # runtime::run(async {
+/// let task = runtime::spawn(async { "done" });
+/// assert_eq!(task.await.unwrap(), "done");
+/// # });
+/// ```
+///
+/// # Panics
+/// Panics outside a runtime; use [`Handle::spawn`](crate::Handle::spawn)
+/// there.
+#[track_caller]
+pub fn spawn<F>(future: F) -> Task<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = std::panic::Location::caller();
+    crate::context::with_handle("runtime::spawn", |handle| {
+        handle.shared().spawn(future, None, location)
+    })
+}
+
+/// asyncio's name for [`spawn`].
+#[track_caller]
+pub fn create_task<F>(future: F) -> Task<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = std::panic::Location::caller();
+    crate::context::with_handle("runtime::create_task", |handle| {
+        handle.shared().spawn(future, None, location)
+    })
+}
+
+/// Spawns a `!Send` future on the current worker; it is never stolen by
+/// another worker, so it may hold `Rc`s and `RefCell`s across awaits.
+///
+/// ```
+/// # runtime::run(async {
+/// let outer = runtime::spawn(async {
+///     let shared = std::rc::Rc::new(5);
+///     let local = runtime::spawn_local(async move { *shared * 2 });
+///     local.await.unwrap()
+/// });
+/// assert_eq!(outer.await.unwrap(), 10);
+/// # });
+/// ```
+///
+/// # Panics
+/// Panics when not called on a runtime worker thread (for example directly
+/// in `block_on`'s future): spawn a task and call it there.
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> Task<F::Output>
+where
+    F: std::future::Future + 'static,
+    F::Output: 'static,
+{
+    crate::scheduler::spawn_local(future, None, std::panic::Location::caller())
+}

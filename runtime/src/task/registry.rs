@@ -1,0 +1,164 @@
+//! The registry of live tasks: what `all_tasks()` lists and what shutdown
+//! cancels.
+//!
+//! Each task is linked, from spawn until it completes, into one shard's
+//! intrusive doubly-linked list (no allocation per task). The list owns one
+//! reference to each task, so a task that nobody will ever wake still
+//! exists until shutdown cancels it: asyncio's "Task was destroyed but it
+//! is pending!" cannot happen silently.
+//!
+//! # Shutdown protocol
+//! 1. [`Registry::close`] marks every shard closed; from then on
+//!    [`Registry::insert`] refuses new tasks (the spawner cancels them at once).
+//! 2. Each worker drains the `spawn_local` tasks it owns ([`Registry::drain`]
+//!    with its index), dropping their `!Send` futures on their own thread.
+//! 3. The thread shutting the runtime down drains the rest. Draining unlinks
+//!    a task and hands the list's reference to the caller, who cancels the
+//!    task with it.
+
+use super::raw::{Header, RawTask};
+use super::TaskInfo;
+use crate::loom::sync::Mutex;
+use std::ptr::NonNull;
+
+pub(crate) struct Registry {
+    shards: Box<[Mutex<Shard>]>,
+}
+
+struct Shard {
+    head: Option<NonNull<Header>>,
+    closed: bool,
+}
+
+// SAFETY: the raw pointers in a shard are only followed under its lock, and
+// each points to a task kept alive by the reference the list owns.
+unsafe impl Send for Shard {}
+
+impl Registry {
+    pub(crate) fn new(shards: usize) -> Registry {
+        let shards = shards.max(1).next_power_of_two();
+        Registry {
+            shards: (0..shards)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        head: None,
+                        closed: false,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// The shard a new task with this id goes to.
+    pub(crate) fn shard_for(&self, id: u64) -> usize {
+        (id as usize) & (self.shards.len() - 1)
+    }
+
+    /// Links a new task in; the list takes over one of its references.
+    /// Returns false, leaving that reference with the caller, once the
+    /// registry is closed.
+    pub(crate) fn insert(&self, task: RawTask) -> bool {
+        let header = task.header();
+        let mut shard = self.shards[header.meta.shard].lock();
+        if shard.closed {
+            return false;
+        }
+        let old_head = shard.head;
+        // SAFETY: links are only touched under this shard's lock.
+        header.links.with_mut(|links| unsafe {
+            (*links).prev = None;
+            (*links).next = old_head;
+            (*links).linked = true;
+        });
+        if let Some(old) = old_head {
+            // SAFETY: `old` is listed, hence alive; we hold the lock.
+            unsafe { old.as_ref() }
+                .links
+                .with_mut(|links| unsafe { (*links).prev = Some(task.ptr()) });
+        }
+        shard.head = Some(task.ptr());
+        true
+    }
+
+    /// Unlinks a completed task. Returns true if it was listed, in which case
+    /// the caller now owns the list's reference.
+    pub(crate) fn remove(&self, header: &Header) -> bool {
+        let mut shard = self.shards[header.meta.shard].lock();
+        // SAFETY: links are only touched under this shard's lock.
+        unsafe { unlink(&mut shard, header) }
+    }
+
+    /// Closes every shard to new tasks.
+    pub(crate) fn close(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().closed = true;
+        }
+    }
+
+    /// Unlinks every task owned by `owner` (`None`: the `Send` tasks) and
+    /// returns them, each with the list's reference handed to the caller.
+    pub(crate) fn drain(&self, owner: Option<usize>) -> Vec<RawTask> {
+        let mut drained = Vec::new();
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            let mut cursor = shard.head;
+            while let Some(ptr) = cursor {
+                // SAFETY: listed tasks are alive and we hold the lock.
+                let header = unsafe { ptr.as_ref() };
+                cursor = header.links.with(|links| unsafe { (*links).next });
+                if header.meta.owner == owner {
+                    // SAFETY: as above.
+                    unsafe { unlink(&mut shard, header) };
+                    drained.push(RawTask::from_ptr(ptr));
+                }
+            }
+        }
+        drained
+    }
+
+    /// Snapshots every listed task.
+    pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
+        let mut infos = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            let mut cursor = shard.head;
+            while let Some(ptr) = cursor {
+                // SAFETY: listed tasks are alive and we hold the lock.
+                let header = unsafe { ptr.as_ref() };
+                infos.push(TaskInfo::from_header(header));
+                cursor = header.links.with(|links| unsafe { (*links).next });
+            }
+        }
+        infos
+    }
+}
+
+/// # Safety
+/// The caller holds the lock of `header`'s shard, which is `shard`.
+unsafe fn unlink(shard: &mut Shard, header: &Header) -> bool {
+    // SAFETY: the caller holds the shard lock.
+    let (prev, next, linked) = header
+        .links
+        .with(|links| unsafe { ((*links).prev, (*links).next, (*links).linked) });
+    if !linked {
+        return false;
+    }
+    match prev {
+        // SAFETY: neighbours are listed, hence alive; we hold the lock.
+        Some(prev) => unsafe { prev.as_ref() }
+            .links
+            .with_mut(|links| unsafe { (*links).next = next }),
+        None => shard.head = next,
+    }
+    if let Some(next) = next {
+        // SAFETY: as above.
+        unsafe { next.as_ref() }
+            .links
+            .with_mut(|links| unsafe { (*links).prev = prev });
+    }
+    // SAFETY: as above.
+    header.links.with_mut(|links| unsafe {
+        *links = super::raw::Links::default();
+    });
+    true
+}

@@ -1,0 +1,137 @@
+//! Time: [`sleep`], [`sleep_until`], [`interval`], [`timeout`] and the
+//! timer machinery behind them.
+//!
+//! # Design
+//! Each worker owns a timer shard: a [`wheel::Wheel`] (O(1) insert and
+//! cancel, 1 ms slots) behind a mutex, plus an atomic copy of its next
+//! deadline so the worker's loop can skip the lock when nothing is due.
+//! A timer registered on a worker goes into that worker's shard (no
+//! contention, no wake-up needed); one registered elsewhere (a `block_on`
+//! thread) goes to a shard chosen round-robin, and wakes that shard's
+//! worker if it became the earliest deadline. Workers fire their shard
+//! every few dozen ticks while busy and before parking, and park with the
+//! next deadline as their poller's timeout, so timers and I/O share one
+//! `wait`.
+//!
+//! Deadlines round *up* to the next millisecond tick: a timer never fires
+//! early, and a sub-millisecond sleep does not become a busy loop.
+
+mod interval;
+mod sleep;
+mod timeout;
+pub(crate) mod wheel;
+
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub(crate) use sleep::far_future as far_future_instant;
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use timeout::{timeout, timeout_at, Timeout, TimeoutError};
+
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+use wheel::Wheel;
+
+/// Converts between `Instant`s and the wheel's millisecond ticks.
+pub(crate) struct Clock {
+    origin: Instant,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Clock {
+        Clock {
+            origin: Instant::now(),
+        }
+    }
+
+    /// The tick containing `instant` (rounded down).
+    pub(crate) fn tick_at(&self, instant: Instant) -> u64 {
+        instant.saturating_duration_since(self.origin).as_millis() as u64
+    }
+
+    /// The first tick at or after `deadline` (rounded up).
+    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
+        let since = deadline.saturating_duration_since(self.origin);
+        let ms = since.as_millis() as u64;
+        if since > Duration::from_millis(ms) {
+            ms + 1
+        } else {
+            ms
+        }
+    }
+
+    pub(crate) fn instant_of(&self, tick: u64) -> Instant {
+        self.origin + Duration::from_millis(tick)
+    }
+}
+
+const NO_DEADLINE: u64 = u64::MAX;
+
+/// One worker's timers.
+pub(crate) struct TimerShard {
+    wheel: Mutex<Wheel>,
+    /// A lower bound on the wheel's next expiration (`NO_DEADLINE` if none),
+    /// so the owner can skip locking when nothing is due.
+    ///
+    /// # Invariant
+    /// Lowered under the lock whenever an insert makes an earlier deadline;
+    /// recomputed under the lock by `process`. It may be stale-early (after
+    /// a removal), never stale-late.
+    next: AtomicU64,
+}
+
+impl TimerShard {
+    pub(crate) fn new() -> TimerShard {
+        TimerShard {
+            wheel: Mutex::new(Wheel::new()),
+            next: AtomicU64::new(NO_DEADLINE),
+        }
+    }
+
+    /// Registers a timer; `None` if the deadline already passed. The flag is
+    /// true if this became the shard's earliest deadline.
+    pub(crate) fn insert(&self, when: u64, waker: Waker) -> Option<(usize, bool)> {
+        let mut wheel = self.wheel.lock();
+        let key = wheel.insert(when, waker)?;
+        let earliest = when < self.next.load(Relaxed);
+        if earliest {
+            self.next.store(when, Relaxed);
+        }
+        Some((key, earliest))
+    }
+
+    /// True if the timer fired; otherwise updates its waker.
+    pub(crate) fn poll_entry(&self, key: usize, waker: &Waker) -> bool {
+        self.wheel.lock().poll_entry(key, waker)
+    }
+
+    pub(crate) fn remove(&self, key: usize) {
+        self.wheel.lock().remove(key);
+    }
+
+    /// Fires every timer due at `now` into `fired`; returns the next
+    /// deadline tick, if any.
+    pub(crate) fn process(&self, now: u64, fired: &mut Vec<Waker>) -> Option<u64> {
+        let next = self.next.load(Relaxed);
+        if next > now {
+            return (next != NO_DEADLINE).then_some(next);
+        }
+        let mut wheel = self.wheel.lock();
+        wheel.poll(now, fired);
+        let next = wheel.next_expiration();
+        self.next.store(next.unwrap_or(NO_DEADLINE), Relaxed);
+        next
+    }
+
+    /// Drops every timer (runtime shutdown).
+    pub(crate) fn clear(&self) {
+        let mut wheel = self.wheel.lock();
+        wheel.clear();
+        self.next.store(NO_DEADLINE, Relaxed);
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.wheel.lock().is_empty()
+    }
+}

@@ -1,0 +1,136 @@
+//! [`Sleep`]: a future that completes at a deadline.
+
+use crate::scheduler::Shared;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Waits until `duration` has elapsed (asyncio's `asyncio.sleep`).
+///
+/// The timer has millisecond resolution and never fires early. Must be
+/// awaited inside a runtime.
+///
+/// ```
+/// # runtime::run(async {
+/// use std::time::{Duration, Instant};
+/// let start = Instant::now();
+/// runtime::sleep(Duration::from_millis(10)).await;
+/// assert!(start.elapsed() >= Duration::from_millis(10));
+/// # });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(far_future);
+    sleep_until(deadline)
+}
+
+/// Waits until `deadline`.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        registration: None,
+    }
+}
+
+/// About thirty years out: "never" for a timer, still representable.
+pub(crate) fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It is `Unpin`, so it can be polled by reference in a loop, and
+/// [`reset`](Sleep::reset) moves its deadline. Dropping it cancels the
+/// timer.
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Sleep {
+    deadline: Instant,
+    registration: Option<Registration>,
+}
+
+#[derive(Debug)]
+struct Registration {
+    shared: Arc<Shared>,
+    shard: usize,
+    key: usize,
+}
+
+impl Sleep {
+    /// When the sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the deadline has passed.
+    pub fn is_elapsed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Moves the deadline (earlier or later); the sleep can then be polled
+    /// again, even if it had completed.
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deregister();
+        self.deadline = deadline;
+    }
+
+    fn deregister(&mut self) {
+        if let Some(reg) = self.registration.take() {
+            reg.shared.remotes[reg.shard].timers.remove(reg.key);
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        if let Some(reg) = &self.registration {
+            if reg.shared.remotes[reg.shard]
+                .timers
+                .poll_entry(reg.key, cx.waker())
+            {
+                self.deregister();
+                coop.made_progress();
+                return Poll::Ready(());
+            }
+            return Poll::Pending;
+        }
+        if Instant::now() >= self.deadline {
+            coop.made_progress();
+            return Poll::Ready(());
+        }
+        let shared = crate::context::with_handle("runtime::sleep (a Sleep was polled)", |h| {
+            h.shared().clone()
+        });
+        let tick = shared.clock.deadline_tick(self.deadline);
+        let (shard, on_owner) = shared.timer_shard();
+        match shared.remotes[shard]
+            .timers
+            .insert(tick, cx.waker().clone())
+        {
+            None => {
+                coop.made_progress();
+                Poll::Ready(())
+            }
+            Some((key, earliest)) => {
+                if earliest && !on_owner {
+                    // The shard's worker may be parked with a later timeout.
+                    shared.wake_worker(shard);
+                }
+                self.registration = Some(Registration { shared, shard, key });
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.deregister();
+    }
+}
