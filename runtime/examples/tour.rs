@@ -84,7 +84,12 @@ async fn main() {
             let handle = handle.clone();
             std::thread::spawn(move || {
                 (0..1_000)
-                    .map(|i| handle.spawn(async move { t * 1_000 + i }).join_blocking().unwrap())
+                    .map(|i| {
+                        handle
+                            .spawn(async move { t * 1_000 + i })
+                            .join_blocking()
+                            .unwrap()
+                    })
                     .sum::<usize>()
             })
         })
@@ -98,7 +103,9 @@ async fn main() {
     // 4. Callbacks, asyncio style.
     let (tx, rx) = std::sync::mpsc::channel();
     let tx2 = tx.clone();
-    handle.call_later(Duration::from_millis(20), move || tx2.send("call_later").unwrap());
+    handle.call_later(Duration::from_millis(20), move || {
+        tx2.send("call_later").unwrap()
+    });
     handle.call_soon(move || tx.send("call_soon").unwrap());
     let order: Vec<_> = runtime::to_thread(move || rx.iter().take(2).collect())
         .await

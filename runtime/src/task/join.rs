@@ -23,7 +23,6 @@ use std::task::{Context, Poll, Waker};
 /// assert_eq!(task.await.unwrap(), 42);
 /// # });
 /// ```
-#[must_use = "dropping a Task detaches it; await it, or call .cancel() to stop it"]
 pub struct Task<T> {
     raw: RawTask,
     /// The output was handed out (by `poll` or `try_result`).

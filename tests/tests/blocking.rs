@@ -1,0 +1,190 @@
+//! The blocking pool: to_thread, run_in_executor, ThreadPoolExecutor,
+//! growth up to the limit, retirement, panics.
+
+use runtime::{Runtime, ThreadPoolExecutor};
+use runtime_tests::rt;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+#[test]
+fn a_blocking_sleep_does_not_delay_other_tasks() {
+    // One worker: if the sleep ran on it, the ticker could not tick.
+    let rt = rt(1);
+    let order = rt.block_on(async {
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        let blocking = runtime::to_thread(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            tx2.send("blocking done").unwrap();
+        });
+        let ticker = runtime::spawn(async move {
+            for _ in 0..5 {
+                runtime::sleep(Duration::from_millis(5)).await;
+            }
+            tx.send("ticker done").unwrap();
+        });
+        ticker.await.unwrap();
+        blocking.await.unwrap();
+        rx.try_iter().collect::<Vec<_>>()
+    });
+    assert_eq!(order, ["ticker done", "blocking done"]);
+}
+
+#[test]
+fn the_pool_never_exceeds_its_limit_and_still_runs_everything() {
+    let rt = Runtime::builder()
+        .workers(1)
+        .max_blocking_threads(3)
+        .build()
+        .unwrap();
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let jobs: Vec<_> = (0..12)
+            .map(|i| {
+                let (running, peak) = (running.clone(), peak.clone());
+                runtime::to_thread(move || {
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    peak.fetch_max(now, SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    running.fetch_sub(1, SeqCst);
+                    i
+                })
+            })
+            .collect();
+        let mut sum = 0;
+        for job in jobs {
+            sum += job.await.unwrap();
+        }
+        assert_eq!(sum, 66);
+    });
+    assert!(peak.load(SeqCst) <= 3, "peak {}", peak.load(SeqCst));
+    assert!(peak.load(SeqCst) >= 2, "long jobs should run in parallel");
+}
+
+#[test]
+fn idle_blocking_threads_retire_after_the_keep_alive() {
+    let alive = Arc::new(AtomicUsize::new(0));
+    let (up, down) = (alive.clone(), alive.clone());
+    let rt = Runtime::builder()
+        .workers(1)
+        .blocking_keep_alive(Duration::from_millis(30))
+        .on_thread_start(move || {
+            if std::thread::current().name() == Some("runtime-blocking") {
+                up.fetch_add(1, SeqCst);
+            }
+        })
+        .on_thread_stop(move || {
+            if std::thread::current().name() == Some("runtime-blocking") {
+                down.fetch_sub(1, SeqCst);
+            }
+        })
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        runtime::to_thread(|| ()).await.unwrap();
+    });
+    assert!(alive.load(SeqCst) >= 1);
+    let start = std::time::Instant::now();
+    while alive.load(SeqCst) > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "threads never retired"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_panic_in_a_blocking_call_is_reported() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let err = runtime::to_thread(|| panic!("blocking boom"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.panic_message(), Some("blocking boom"));
+        // The pool still works.
+        assert_eq!(runtime::spawn_blocking(|| 3).await.unwrap(), 3);
+    });
+}
+
+#[test]
+fn blocking_calls_see_their_runtime() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let inner = runtime::to_thread(|| {
+            let handle = runtime::Handle::current();
+            handle.spawn(async { 9 }).join_blocking().unwrap()
+        });
+        assert_eq!(inner.await.unwrap(), 9);
+    });
+}
+
+#[test]
+fn run_in_executor_with_a_dedicated_pool() {
+    let rt = rt(2);
+    let pool = ThreadPoolExecutor::new(2);
+    assert_eq!(pool.max_workers(), 2);
+    rt.block_on(async {
+        let names: Vec<_> = (0..6)
+            .map(|_| {
+                runtime::run_in_executor(Some(&pool), || {
+                    std::thread::sleep(Duration::from_millis(5));
+                    std::thread::current().name().unwrap().to_string()
+                })
+            })
+            .collect();
+        for name in names {
+            assert_eq!(name.await.unwrap(), "runtime-executor");
+        }
+        let h = runtime::Handle::current();
+        assert_eq!(h.run_in_executor(None, || 1).await.unwrap(), 1);
+        assert_eq!(h.run_in_executor(Some(&pool), || 2).await.unwrap(), 2);
+    });
+    assert!(pool.num_threads() <= 2);
+}
+
+#[test]
+fn executor_shutdown_waits_for_queued_work_then_refuses_more() {
+    let pool = ThreadPoolExecutor::new(1);
+    let done = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..5)
+        .map(|_| {
+            let done = done.clone();
+            pool.run(move || {
+                std::thread::sleep(Duration::from_millis(5));
+                done.fetch_add(1, SeqCst);
+            })
+        })
+        .collect();
+    pool.shutdown(true);
+    assert_eq!(done.load(SeqCst), 5, "queued jobs still run on shutdown");
+    assert_eq!(pool.num_threads(), 0);
+    for task in tasks {
+        task.join_blocking().unwrap();
+    }
+    let late = pool.run(|| 1).join_blocking().unwrap_err();
+    assert!(late.is_cancelled());
+}
+
+#[test]
+#[should_panic(expected = "max_workers must be greater than 0")]
+fn an_executor_needs_a_worker() {
+    let _ = ThreadPoolExecutor::new(0);
+}
+
+#[test]
+fn ten_thousand_concurrent_blocking_calls() {
+    let rt = rt(2);
+    rt.block_on(async {
+        let jobs: Vec<_> = (0..10_000u64)
+            .map(|i| runtime::to_thread(move || i * 2))
+            .collect();
+        let mut sum = 0;
+        for job in jobs {
+            sum += job.await.unwrap();
+        }
+        assert_eq!(sum, 2 * (0..10_000u64).sum::<u64>());
+    });
+}
