@@ -125,13 +125,13 @@ impl Idle {
     }
 
     /// Workers currently searching.
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn num_searching(&self) -> usize {
         self.state.load(SeqCst) >> SEARCH_SHIFT
     }
 
     /// Workers currently not parked.
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn num_unparked(&self) -> usize {
         self.state.load(SeqCst) & UNPARK_MASK
     }

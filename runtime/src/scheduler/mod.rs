@@ -39,6 +39,9 @@ pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod worker;
 
+#[cfg(all(test, runtime_loom))]
+mod loom_idle;
+
 use crate::blocking::Pool;
 use crate::context;
 use crate::task::registry::Registry;

@@ -17,6 +17,9 @@ pub(crate) mod raw;
 pub(crate) mod registry;
 pub(crate) mod state;
 
+#[cfg(all(test, runtime_loom))]
+mod loom_tests;
+
 pub use builder::Builder;
 pub use error::TaskError;
 pub use info::{TaskId, TaskInfo, TaskState};

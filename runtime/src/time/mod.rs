@@ -130,7 +130,7 @@ impl TimerShard {
         self.next.store(NO_DEADLINE, Relaxed);
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn is_empty(&self) -> bool {
         self.wheel.lock().is_empty()
     }

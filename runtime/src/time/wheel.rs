@@ -163,7 +163,7 @@ impl Wheel {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
