@@ -15,7 +15,7 @@ pub fn rt(workers: usize) -> runtime::Runtime {
 }
 
 /// Counts how many times values it hands out are dropped.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct DropCounter(Arc<AtomicUsize>);
 
 impl DropCounter {
@@ -36,6 +36,7 @@ impl DropCounter {
 }
 
 /// Increments its counter when dropped.
+#[derive(Debug)]
 pub struct DropToken(Arc<AtomicUsize>);
 
 impl Drop for DropToken {
@@ -45,6 +46,7 @@ impl Drop for DropToken {
 }
 
 /// A future that never completes, holding a token (to observe its drop).
+#[derive(Debug)]
 pub struct Forever(pub DropToken);
 
 impl Future for Forever {

@@ -272,7 +272,9 @@ fn spawn_local_runs_not_send_futures_on_the_spawning_worker() {
 fn spawn_local_outside_a_worker_panics_clearly() {
     let rt = rt(1);
     let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        rt.block_on(async { runtime::spawn_local(async {}) })
+        rt.block_on(async {
+            drop(runtime::spawn_local(async {}));
+        })
     }))
     .unwrap_err();
     let message = runtime_tests::panic_message(&*payload);

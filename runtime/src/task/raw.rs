@@ -280,6 +280,8 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
             // SAFETY: we hold RUNNING, so the stage is ours, and the future
             // is never moved out of the heap cell while it is `Running`.
             match unsafe { &mut *stage } {
+                // SAFETY: the future lives in the heap cell and is dropped in
+                // place; it never moves while `Running`.
                 Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
                 _ => unreachable!("a task was polled after it completed"),
             }

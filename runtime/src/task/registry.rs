@@ -105,6 +105,7 @@ impl Registry {
             while let Some(ptr) = cursor {
                 // SAFETY: listed tasks are alive and we hold the lock.
                 let header = unsafe { ptr.as_ref() };
+                // SAFETY: links are only touched under the shard lock we hold.
                 cursor = header.links.with(|links| unsafe { (*links).next });
                 if header.meta.owner == owner {
                     // SAFETY: as above.
@@ -126,6 +127,7 @@ impl Registry {
                 // SAFETY: listed tasks are alive and we hold the lock.
                 let header = unsafe { ptr.as_ref() };
                 infos.push(TaskInfo::from_header(header));
+                // SAFETY: links are only touched under the shard lock we hold.
                 cursor = header.links.with(|links| unsafe { (*links).next });
             }
         }

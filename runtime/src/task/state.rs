@@ -46,10 +46,10 @@ const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A fresh task is queued once (`NOTIFIED`) and has three references: its
 /// `Task<T>` handle, the registry of live tasks and that first `Notified`.
-const INITIAL_STATE: usize = 3 * REF_ONE | JOIN_INTEREST | NOTIFIED;
+const INITIAL_STATE: usize = (3 * REF_ONE) | JOIN_INTEREST | NOTIFIED;
 
 /// A fresh task without a registry entry (a blocking job): two references.
-const INITIAL_STATE_UNOWNED: usize = 2 * REF_ONE | JOIN_INTEREST | NOTIFIED;
+const INITIAL_STATE_UNOWNED: usize = (2 * REF_ONE) | JOIN_INTEREST | NOTIFIED;
 
 pub(crate) struct State {
     val: AtomicUsize,

@@ -129,9 +129,4 @@ impl TimerShard {
         wheel.clear();
         self.next.store(NO_DEADLINE, Relaxed);
     }
-
-    #[cfg(all(test, not(runtime_loom)))]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.wheel.lock().is_empty()
-    }
 }

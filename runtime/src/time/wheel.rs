@@ -163,11 +163,6 @@ impl Wheel {
         }
     }
 
-    #[cfg(all(test, not(runtime_loom)))]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The first occupied slot of `level` at or after `elapsed`, and the
     /// tick at which that slot starts.
     fn next_slot(&self, level: usize) -> Option<(usize, u64)> {
