@@ -1,0 +1,2 @@
+#[runtime::main(workers = 2, foo = 1)]
+async fn main() {}

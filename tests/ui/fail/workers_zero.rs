@@ -1,0 +1,2 @@
+#[runtime::main(workers = 0)]
+async fn main() {}
