@@ -1,0 +1,202 @@
+//! The workloads on `runtime`.
+//!
+//! Kept in the same order and shape as `tokio_bench.rs` and
+//! `smol_bench.rs`; only the runtime calls differ.
+
+use std::fmt;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use futures_channel::oneshot;
+use runtime::{Handle, Runtime, Task};
+
+use crate::{
+    blocking_expected, busy_work, countdown, run_on_threads, Bench, Countdown, TimerRun, TimerState,
+};
+
+/// A `runtime::Runtime` with a fixed number of workers.
+pub struct RuntimeBench {
+    rt: Runtime,
+    handle: Handle,
+}
+
+impl fmt::Debug for RuntimeBench {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeBench").finish_non_exhaustive()
+    }
+}
+
+impl RuntimeBench {
+    /// Builds a runtime with `workers` worker threads.
+    pub fn new(workers: usize) -> Self {
+        let rt = Runtime::builder()
+            .workers(workers)
+            .build()
+            .expect("failed to build the runtime");
+        let handle = rt.handle().clone();
+        RuntimeBench { rt, handle }
+    }
+
+    /// The runtime itself (kept alive for as long as the bench).
+    pub fn runtime(&self) -> &Runtime {
+        &self.rt
+    }
+}
+
+/// Lets a task run on without anyone awaiting it.
+fn detach<T>(task: Task<T>) {
+    drop(task);
+}
+
+fn chain(depth: usize, done: Countdown) {
+    if depth == 0 {
+        done.hit();
+    } else {
+        detach(runtime::spawn(async move { chain(depth - 1, done) }));
+    }
+}
+
+impl Bench for RuntimeBench {
+    fn name(&self) -> &'static str {
+        "runtime"
+    }
+
+    fn spawn_many_local(&self, n: usize) -> Duration {
+        let (done, finished) = countdown(n);
+        let start = Instant::now();
+        detach(self.handle.spawn(async move {
+            for _ in 0..n {
+                let done = done.clone();
+                detach(runtime::spawn(async move { done.hit() }));
+            }
+        }));
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn spawn_many_remote(&self, n: usize) -> Duration {
+        let (done, finished) = countdown(n);
+        let start = Instant::now();
+        for _ in 0..n {
+            let done = done.clone();
+            detach(self.handle.spawn(async move { done.hit() }));
+        }
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn yield_many(&self, tasks: usize, yields: usize) -> Duration {
+        let (done, finished) = countdown(tasks);
+        let start = Instant::now();
+        detach(self.handle.spawn(async move {
+            for _ in 0..tasks {
+                let done = done.clone();
+                detach(runtime::spawn(async move {
+                    for _ in 0..yields {
+                        runtime::yield_now().await;
+                    }
+                    done.hit();
+                }));
+            }
+        }));
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn ping_pong(&self, pairs: usize) -> Duration {
+        let (done, finished) = countdown(pairs);
+        let start = Instant::now();
+        detach(self.handle.spawn(async move {
+            for _ in 0..pairs {
+                let done = done.clone();
+                detach(runtime::spawn(async move {
+                    let (tx1, rx1) = oneshot::channel::<()>();
+                    let (tx2, rx2) = oneshot::channel::<()>();
+                    detach(runtime::spawn(async move {
+                        rx1.await.unwrap();
+                        tx2.send(()).unwrap();
+                    }));
+                    tx1.send(()).unwrap();
+                    rx2.await.unwrap();
+                    done.hit();
+                }));
+            }
+        }));
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn chained_spawn(&self, depth: usize) -> Duration {
+        let (done, finished) = countdown(1);
+        let start = Instant::now();
+        detach(self.handle.spawn(async move { chain(depth, done) }));
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn blocking_offload(&self, n: usize) -> Duration {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let start = Instant::now();
+        detach(self.handle.spawn(async move {
+            let tasks: Vec<_> = (0..n as u64)
+                .map(|i| runtime::to_thread(move || i * 2))
+                .collect();
+            let mut sum = 0;
+            for task in tasks {
+                sum += task.await.unwrap();
+            }
+            tx.send(sum).unwrap();
+        }));
+        let sum = rx.recv().unwrap();
+        let elapsed = start.elapsed();
+        assert_eq!(sum, blocking_expected(n));
+        elapsed
+    }
+
+    fn timers(&self, n: usize) -> TimerRun {
+        let state = TimerState::new(n);
+        let (done, finished) = countdown(n);
+        let shared = state.clone();
+        let start = Instant::now();
+        detach(self.handle.spawn(async move {
+            for i in 0..n {
+                let (done, state) = (done.clone(), shared.clone());
+                detach(runtime::spawn(async move {
+                    let delay = state.delay(i);
+                    let deadline = Instant::now() + delay;
+                    runtime::sleep(delay).await;
+                    state.record(i, deadline);
+                    done.hit();
+                }));
+            }
+        }));
+        finished.wait();
+        TimerRun {
+            elapsed: start.elapsed(),
+            median_lateness: state.median_lateness(),
+        }
+    }
+
+    fn cross_thread_submit(&self, threads: usize, iters: usize) -> Duration {
+        run_on_threads(threads, iters, || {
+            let handle = self.handle.clone();
+            move || handle.spawn(async { 1 }).join_blocking().unwrap()
+        })
+    }
+
+    fn fanout_compute(&self, tasks: usize, unit_iters: u64) -> Duration {
+        let (done, finished) = countdown(tasks);
+        let start = Instant::now();
+        detach(self.handle.spawn(async move {
+            for _ in 0..tasks {
+                let done = done.clone();
+                detach(runtime::spawn(async move {
+                    busy_work(unit_iters);
+                    done.hit();
+                }));
+            }
+        }));
+        finished.wait();
+        start.elapsed()
+    }
+}

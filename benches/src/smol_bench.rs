@@ -1,0 +1,243 @@
+//! The workloads on smol: an `async_executor::Executor` (via
+//! `smol::Executor`) run by a fixed number of threads, each in
+//! `smol::block_on(ex.run(shutdown_signal))`.
+//!
+//! Kept in the same order and shape as `runtime_bench.rs` and
+//! `tokio_bench.rs`; only the runtime calls differ.
+
+use std::sync::{mpsc, Arc};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use futures_channel::oneshot;
+use smol::{channel, Executor, Timer};
+
+use crate::{
+    blocking_expected, busy_work, countdown, run_on_threads, Bench, Countdown, TimerRun, TimerState,
+};
+
+type Ex = Arc<Executor<'static>>;
+
+/// A smol executor driven by `workers` threads.
+#[derive(Debug)]
+pub struct SmolBench {
+    ex: Ex,
+    /// Dropping it closes the channel, which makes every `ex.run` return.
+    shutdown: Option<channel::Sender<()>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl SmolBench {
+    /// Starts `workers` threads running the executor.
+    pub fn new(workers: usize) -> Self {
+        let ex: Ex = Arc::new(Executor::new());
+        let (shutdown, signal) = channel::bounded::<()>(1);
+        let threads = (0..workers)
+            .map(|i| {
+                let (ex, signal) = (ex.clone(), signal.clone());
+                thread::Builder::new()
+                    .name(format!("smol-worker-{i}"))
+                    .spawn(move || {
+                        smol::block_on(ex.run(async move {
+                            let _ = signal.recv().await;
+                        }))
+                    })
+                    .expect("failed to spawn a smol worker thread")
+            })
+            .collect();
+        SmolBench {
+            ex,
+            shutdown: Some(shutdown),
+            threads,
+        }
+    }
+}
+
+impl Drop for SmolBench {
+    fn drop(&mut self) {
+        drop(self.shutdown.take());
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn chain(ex: Ex, depth: usize, done: Countdown) {
+    if depth == 0 {
+        done.hit();
+    } else {
+        ex.clone()
+            .spawn(async move { chain(ex, depth - 1, done) })
+            .detach();
+    }
+}
+
+impl Bench for SmolBench {
+    fn name(&self) -> &'static str {
+        "smol"
+    }
+
+    fn spawn_many_local(&self, n: usize) -> Duration {
+        let (done, finished) = countdown(n);
+        let ex = self.ex.clone();
+        let start = Instant::now();
+        self.ex
+            .spawn(async move {
+                for _ in 0..n {
+                    let done = done.clone();
+                    ex.spawn(async move { done.hit() }).detach();
+                }
+            })
+            .detach();
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn spawn_many_remote(&self, n: usize) -> Duration {
+        let (done, finished) = countdown(n);
+        let start = Instant::now();
+        for _ in 0..n {
+            let done = done.clone();
+            self.ex.spawn(async move { done.hit() }).detach();
+        }
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn yield_many(&self, tasks: usize, yields: usize) -> Duration {
+        let (done, finished) = countdown(tasks);
+        let ex = self.ex.clone();
+        let start = Instant::now();
+        self.ex
+            .spawn(async move {
+                for _ in 0..tasks {
+                    let done = done.clone();
+                    ex.spawn(async move {
+                        for _ in 0..yields {
+                            smol::future::yield_now().await;
+                        }
+                        done.hit();
+                    })
+                    .detach();
+                }
+            })
+            .detach();
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn ping_pong(&self, pairs: usize) -> Duration {
+        let (done, finished) = countdown(pairs);
+        let ex = self.ex.clone();
+        let start = Instant::now();
+        self.ex
+            .spawn(async move {
+                for _ in 0..pairs {
+                    let (done, inner) = (done.clone(), ex.clone());
+                    ex.spawn(async move {
+                        let (tx1, rx1) = oneshot::channel::<()>();
+                        let (tx2, rx2) = oneshot::channel::<()>();
+                        inner
+                            .spawn(async move {
+                                rx1.await.unwrap();
+                                tx2.send(()).unwrap();
+                            })
+                            .detach();
+                        tx1.send(()).unwrap();
+                        rx2.await.unwrap();
+                        done.hit();
+                    })
+                    .detach();
+                }
+            })
+            .detach();
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn chained_spawn(&self, depth: usize) -> Duration {
+        let (done, finished) = countdown(1);
+        let ex = self.ex.clone();
+        let start = Instant::now();
+        self.ex
+            .spawn(async move { chain(ex, depth, done) })
+            .detach();
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn blocking_offload(&self, n: usize) -> Duration {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let start = Instant::now();
+        self.ex
+            .spawn(async move {
+                let tasks: Vec<_> = (0..n as u64)
+                    .map(|i| smol::unblock(move || i * 2))
+                    .collect();
+                let mut sum = 0;
+                for task in tasks {
+                    sum += task.await;
+                }
+                tx.send(sum).unwrap();
+            })
+            .detach();
+        let sum = rx.recv().unwrap();
+        let elapsed = start.elapsed();
+        assert_eq!(sum, blocking_expected(n));
+        elapsed
+    }
+
+    fn timers(&self, n: usize) -> TimerRun {
+        let state = TimerState::new(n);
+        let (done, finished) = countdown(n);
+        let (ex, shared) = (self.ex.clone(), state.clone());
+        let start = Instant::now();
+        self.ex
+            .spawn(async move {
+                for i in 0..n {
+                    let (done, state) = (done.clone(), shared.clone());
+                    ex.spawn(async move {
+                        let delay = state.delay(i);
+                        let deadline = Instant::now() + delay;
+                        Timer::after(delay).await;
+                        state.record(i, deadline);
+                        done.hit();
+                    })
+                    .detach();
+                }
+            })
+            .detach();
+        finished.wait();
+        TimerRun {
+            elapsed: start.elapsed(),
+            median_lateness: state.median_lateness(),
+        }
+    }
+
+    fn cross_thread_submit(&self, threads: usize, iters: usize) -> Duration {
+        run_on_threads(threads, iters, || {
+            let ex = self.ex.clone();
+            move || smol::block_on(ex.spawn(async { 1 }))
+        })
+    }
+
+    fn fanout_compute(&self, tasks: usize, unit_iters: u64) -> Duration {
+        let (done, finished) = countdown(tasks);
+        let ex = self.ex.clone();
+        let start = Instant::now();
+        self.ex
+            .spawn(async move {
+                for _ in 0..tasks {
+                    let done = done.clone();
+                    ex.spawn(async move {
+                        busy_work(unit_iters);
+                        done.hit();
+                    })
+                    .detach();
+                }
+            })
+            .detach();
+        finished.wait();
+        start.elapsed()
+    }
+}

@@ -1,0 +1,188 @@
+//! The workloads on tokio's multi-thread runtime.
+//!
+//! Kept in the same order and shape as `runtime_bench.rs` and
+//! `smol_bench.rs`; only the runtime calls differ.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use futures_channel::oneshot;
+use tokio::runtime::{Builder, Runtime};
+
+use crate::{
+    blocking_expected, busy_work, countdown, run_on_threads, Bench, Countdown, TimerRun, TimerState,
+};
+
+/// tokio's multi-thread runtime with a fixed number of workers.
+#[derive(Debug)]
+pub struct TokioBench {
+    rt: Runtime,
+}
+
+impl TokioBench {
+    /// Builds a multi-thread runtime with `workers` worker threads.
+    pub fn new(workers: usize) -> Self {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("tokio-worker")
+            .enable_time()
+            .build()
+            .expect("failed to build the tokio runtime");
+        TokioBench { rt }
+    }
+}
+
+fn chain(depth: usize, done: Countdown) {
+    if depth == 0 {
+        done.hit();
+    } else {
+        tokio::spawn(async move { chain(depth - 1, done) });
+    }
+}
+
+impl Bench for TokioBench {
+    fn name(&self) -> &'static str {
+        "tokio"
+    }
+
+    fn spawn_many_local(&self, n: usize) -> Duration {
+        let (done, finished) = countdown(n);
+        let start = Instant::now();
+        self.rt.spawn(async move {
+            for _ in 0..n {
+                let done = done.clone();
+                tokio::spawn(async move { done.hit() });
+            }
+        });
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn spawn_many_remote(&self, n: usize) -> Duration {
+        let (done, finished) = countdown(n);
+        let handle = self.rt.handle();
+        let start = Instant::now();
+        for _ in 0..n {
+            let done = done.clone();
+            handle.spawn(async move { done.hit() });
+        }
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn yield_many(&self, tasks: usize, yields: usize) -> Duration {
+        let (done, finished) = countdown(tasks);
+        let start = Instant::now();
+        self.rt.spawn(async move {
+            for _ in 0..tasks {
+                let done = done.clone();
+                tokio::spawn(async move {
+                    for _ in 0..yields {
+                        tokio::task::yield_now().await;
+                    }
+                    done.hit();
+                });
+            }
+        });
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn ping_pong(&self, pairs: usize) -> Duration {
+        let (done, finished) = countdown(pairs);
+        let start = Instant::now();
+        self.rt.spawn(async move {
+            for _ in 0..pairs {
+                let done = done.clone();
+                tokio::spawn(async move {
+                    let (tx1, rx1) = oneshot::channel::<()>();
+                    let (tx2, rx2) = oneshot::channel::<()>();
+                    tokio::spawn(async move {
+                        rx1.await.unwrap();
+                        tx2.send(()).unwrap();
+                    });
+                    tx1.send(()).unwrap();
+                    rx2.await.unwrap();
+                    done.hit();
+                });
+            }
+        });
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn chained_spawn(&self, depth: usize) -> Duration {
+        let (done, finished) = countdown(1);
+        let start = Instant::now();
+        self.rt.spawn(async move { chain(depth, done) });
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn blocking_offload(&self, n: usize) -> Duration {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let start = Instant::now();
+        self.rt.spawn(async move {
+            let tasks: Vec<_> = (0..n as u64)
+                .map(|i| tokio::task::spawn_blocking(move || i * 2))
+                .collect();
+            let mut sum = 0;
+            for task in tasks {
+                sum += task.await.unwrap();
+            }
+            tx.send(sum).unwrap();
+        });
+        let sum = rx.recv().unwrap();
+        let elapsed = start.elapsed();
+        assert_eq!(sum, blocking_expected(n));
+        elapsed
+    }
+
+    fn timers(&self, n: usize) -> TimerRun {
+        let state = TimerState::new(n);
+        let (done, finished) = countdown(n);
+        let shared = state.clone();
+        let start = Instant::now();
+        self.rt.spawn(async move {
+            for i in 0..n {
+                let (done, state) = (done.clone(), shared.clone());
+                tokio::spawn(async move {
+                    let delay = state.delay(i);
+                    let deadline = Instant::now() + delay;
+                    tokio::time::sleep(delay).await;
+                    state.record(i, deadline);
+                    done.hit();
+                });
+            }
+        });
+        finished.wait();
+        TimerRun {
+            elapsed: start.elapsed(),
+            median_lateness: state.median_lateness(),
+        }
+    }
+
+    fn cross_thread_submit(&self, threads: usize, iters: usize) -> Duration {
+        let handle = self.rt.handle().clone();
+        run_on_threads(threads, iters, || {
+            let handle = handle.clone();
+            move || handle.block_on(handle.spawn(async { 1 })).unwrap()
+        })
+    }
+
+    fn fanout_compute(&self, tasks: usize, unit_iters: u64) -> Duration {
+        let (done, finished) = countdown(tasks);
+        let start = Instant::now();
+        self.rt.spawn(async move {
+            for _ in 0..tasks {
+                let done = done.clone();
+                tokio::spawn(async move {
+                    busy_work(unit_iters);
+                    done.hit();
+                });
+            }
+        });
+        finished.wait();
+        start.elapsed()
+    }
+}
