@@ -26,7 +26,7 @@ use crate::{
     Workload,
 };
 
-/// Column headers, in the order of [`Row::medians`].
+/// Column headers, in the order of `Row::medians`.
 pub const COLUMNS: [&str; 3] = ["runtime", "tokio", "smol"];
 
 /// Parsed command line.

@@ -10,7 +10,7 @@
 //!    [`MAX_LIFO_POLLS`] in a row (two tasks ping-ponging cannot starve the
 //!    queue).
 //! 4. Nothing to do: search — steal half of a random peer's queue, or a
-//!    batch from the injector — spinning for [`SEARCH_ROUNDS`] rounds,
+//!    batch from the injector — spinning for up to [`SEARCH_SPIN`],
 //!    since waking a parked thread costs far more than a short spin.
 //! 5. Still nothing: park in the poller's `wait`, with the next timer as
 //!    the timeout (`idle.rs` describes the protocol that keeps wake-ups from
@@ -28,7 +28,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Ticks between checks of the injector when the local queue is busy
 /// (tokio's figure: a prime, so it does not beat with other periods).
@@ -43,10 +43,16 @@ const MAINTENANCE_INTERVAL: u32 = 31;
 /// queue instead (tokio uses 3).
 const MAX_LIFO_POLLS: u32 = 3;
 
-/// Rounds of stealing attempts before a searching worker parks. A round over
-/// two empty queues costs well under a microsecond; waking a parked worker
-/// costs tens (`perf-facts.md`), so a short spin pays off for bursts.
-const SEARCH_ROUNDS: u32 = 64;
+/// How long a searching worker keeps trying to steal before it parks.
+/// Waking a parked worker costs ~30 µs here (`perf-facts.md`); spinning for
+/// a comparable time means a steady trickle of work (a producer thread, a
+/// blocking pool answering) finds a worker awake, counted as searching, so
+/// producers do not pay for a wake-up per task.
+const SEARCH_SPIN: Duration = Duration::from_micros(SEARCH_SPIN_MICROS);
+const SEARCH_SPIN_MICROS: u64 = 25;
+
+/// Steal rounds between clock reads while searching.
+const ROUNDS_PER_CLOCK_READ: u32 = 16;
 
 pub(crate) struct Core {
     pub(crate) index: usize,
@@ -170,8 +176,11 @@ impl Core {
     }
 
     fn run_task(&self, mut task: Notified) {
-        if self.searching.replace(false) && self.shared.idle.transition_worker_from_searching() {
-            // The last searcher found work: more may be waiting, so keep the
+        if self.searching.replace(false)
+            && self.shared.idle.transition_worker_from_searching()
+            && self.shared.has_visible_work(self.index)
+        {
+            // The last searcher found work and more is waiting: keep the
             // chain going by waking one more worker.
             self.shared.notify_parked();
         }
@@ -233,7 +242,16 @@ impl Core {
         }
         let remotes = &self.shared.remotes;
         let n = remotes.len();
-        for _ in 0..SEARCH_ROUNDS {
+        let mut spin_until = None;
+        for round in 0u32.. {
+            if round % ROUNDS_PER_CLOCK_READ == ROUNDS_PER_CLOCK_READ - 1 {
+                let now = Instant::now();
+                match spin_until {
+                    None => spin_until = Some(now + SEARCH_SPIN),
+                    Some(until) if now >= until => break,
+                    Some(_) => {}
+                }
+            }
             let start = self.next_random() as usize % n;
             for i in 0..n {
                 let victim = (start + i) % n;

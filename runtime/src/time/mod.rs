@@ -2,7 +2,7 @@
 //! timer machinery behind them.
 //!
 //! # Design
-//! Each worker owns a timer shard: a [`wheel::Wheel`] (O(1) insert and
+//! Each worker owns a timer shard: a timing wheel (`wheel.rs`: O(1) insert and
 //! cancel, 1 ms slots) behind a mutex, plus an atomic copy of its next
 //! deadline so the worker's loop can skip the lock when nothing is due.
 //! A timer registered on a worker goes into that worker's shard (no
