@@ -284,9 +284,29 @@ impl Handle {
         self.shared.registry.snapshot()
     }
 
+    /// A readable listing of every live task on this runtime, one per line:
+    /// id, name, state, spawn location, age and poll count (asyncio debug
+    /// mode's task dump). For logs and debugging; the format may change.
+    pub fn dump_tasks(&self) -> String {
+        use std::fmt::Write;
+        let mut tasks = self.all_tasks();
+        tasks.sort_by_key(|t| t.id());
+        let mut out = format!("{} live task(s)\n", tasks.len());
+        for task in tasks {
+            let _ = writeln!(out, "  {task}");
+        }
+        out
+    }
+
     /// The number of worker threads.
     pub fn num_workers(&self) -> usize {
         self.shared.config.num_workers
+    }
+
+    /// True if the runtime runs in debug mode (see
+    /// [`Builder::debug`](crate::Builder::debug)).
+    pub fn is_debug(&self) -> bool {
+        self.shared.config.debug
     }
 
     /// True once the runtime has begun shutting down.

@@ -366,6 +366,14 @@ impl Schedule for Arc<Shared> {
         tracing::trace!(task.id = task.id.as_u64(), "complete");
         self.registry.remove(task)
     }
+
+    fn runtime(&self) -> Option<crate::Handle> {
+        Some(crate::Handle::from_shared(self.clone()))
+    }
+
+    fn debug(&self) -> bool {
+        self.config.debug
+    }
 }
 
 /// Schedules `spawn_local` tasks: only ever onto their owner worker.
@@ -386,6 +394,14 @@ impl Schedule for LocalScheduler {
 
     fn release(&self, task: &Header) -> bool {
         self.shared.registry.remove(task)
+    }
+
+    fn runtime(&self) -> Option<crate::Handle> {
+        Some(crate::Handle::from_shared(self.shared.clone()))
+    }
+
+    fn debug(&self) -> bool {
+        self.shared.config.debug
     }
 }
 

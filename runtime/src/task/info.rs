@@ -8,8 +8,10 @@ use crate::loom::sync::Mutex;
 use std::fmt;
 use std::num::NonZeroU64;
 use std::panic::{self, AssertUnwindSafe, Location};
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// A task's identifier, unique within the process.
@@ -97,6 +99,8 @@ pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskInfo) + Send + 'static>;
 struct Extras {
     name: Option<Arc<str>>,
     callbacks: Vec<DoneCallback>,
+    /// Wakers of `task::cancelled()` futures awaiting a cancellation request.
+    cancel_wakers: Vec<Waker>,
 }
 
 /// Per-task metadata kept in the header.
@@ -116,6 +120,12 @@ pub(crate) struct Meta {
     /// Written before `COMPLETE` is set; read only after `COMPLETE` was
     /// observed, whose Acquire orders the read.
     outcome: AtomicU8,
+    /// A graceful cancellation was requested (`cancel_with_grace`).
+    ///
+    /// # Invariant
+    /// Set under the `extras` lock, so a `cancelled()` future that checks it
+    /// under the lock either sees it or has its waker taken by the setter.
+    cancel_requested: AtomicBool,
     extras: Mutex<Extras>,
 }
 
@@ -134,9 +144,11 @@ impl Meta {
             owner,
             polls: AtomicU64::new(0),
             outcome: AtomicU8::new(OUTCOME_NONE),
+            cancel_requested: AtomicBool::new(false),
             extras: Mutex::new(Extras {
                 name,
                 callbacks: Vec::new(),
+                cancel_wakers: Vec::new(),
             }),
         }
     }
@@ -153,6 +165,39 @@ impl Meta {
             Err(_) => OUTCOME_CANCELLED,
         };
         self.outcome.store(outcome, Relaxed);
+    }
+
+    /// Records a graceful cancellation request and wakes `cancelled()`.
+    /// Returns false if one was already recorded.
+    pub(crate) fn request_cancel(&self) -> bool {
+        let mut extras = self.extras.lock();
+        if self.cancel_requested.swap(true, Relaxed) {
+            return false;
+        }
+        let wakers = std::mem::take(&mut extras.cancel_wakers);
+        drop(extras);
+        for waker in wakers {
+            waker.wake();
+        }
+        true
+    }
+
+    pub(crate) fn is_cancel_requested(&self) -> bool {
+        self.cancel_requested.load(Relaxed)
+    }
+
+    pub(crate) fn poll_cancel_requested(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.cancel_requested.load(Relaxed) {
+            return Poll::Ready(());
+        }
+        let mut extras = self.extras.lock();
+        if self.cancel_requested.load(Relaxed) {
+            return Poll::Ready(());
+        }
+        if !extras.cancel_wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            extras.cancel_wakers.push(cx.waker().clone());
+        }
+        Poll::Pending
     }
 
     pub(crate) fn name(&self) -> Option<Arc<str>> {

@@ -50,6 +50,10 @@ impl<T> Task<T> {
         }
     }
 
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
     /// The task's id.
     pub fn id(&self) -> TaskId {
         self.raw.header().id

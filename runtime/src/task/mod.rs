@@ -10,6 +10,7 @@
 //! - `error.rs`: [`TaskError`].
 
 mod builder;
+mod cancel;
 mod error;
 mod info;
 mod join;
@@ -21,6 +22,7 @@ pub(crate) mod state;
 mod loom_tests;
 
 pub use builder::Builder;
+pub use cancel::{cancel_requested, cancelled};
 pub use error::TaskError;
 pub use info::{TaskId, TaskInfo, TaskState};
 pub use join::Task;
@@ -42,6 +44,17 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// Removes a completed task from the registry; true if it was listed
     /// there (the caller then drops the registry's reference too).
     fn release(&self, task: &Header) -> bool;
+
+    /// The runtime the task belongs to, for timers on its behalf
+    /// (`cancel_with_grace`). `None` for blocking jobs.
+    fn runtime(&self) -> Option<crate::Handle> {
+        None
+    }
+
+    /// Debug mode: report panics that nobody retrieved.
+    fn debug(&self) -> bool {
+        false
+    }
 }
 
 /// Returns information about the task being polled on this thread, if any
@@ -60,6 +73,25 @@ pub fn current_task() -> Option<TaskInfo> {
 /// [`Handle::all_tasks`]: crate::Handle::all_tasks
 pub fn all_tasks() -> Vec<TaskInfo> {
     crate::Handle::current().all_tasks()
+}
+
+/// A readable listing of every live task on the current runtime (see
+/// [`Handle::dump_tasks`](crate::Handle::dump_tasks)).
+///
+/// ```
+/// # runtime::run(async {
+/// let task = runtime::task::Builder::new().name("worker").spawn(std::future::pending::<()>());
+/// runtime::yield_now().await;
+/// let dump = runtime::dump_tasks();
+/// assert!(dump.contains("\"worker\""), "{dump}");
+/// task.cancel();
+/// # });
+/// ```
+///
+/// # Panics
+/// Panics outside a runtime.
+pub fn dump_tasks() -> String {
+    crate::Handle::current().dump_tasks()
 }
 
 /// Spawns a task on the current runtime (asyncio's `create_task`). Tasks

@@ -73,6 +73,7 @@ pub(crate) struct Vtable {
     try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     drop_join_handle: unsafe fn(NonNull<Header>),
     shutdown: unsafe fn(NonNull<Header>),
+    runtime: unsafe fn(NonNull<Header>) -> Option<crate::Handle>,
 }
 
 #[repr(C)]
@@ -184,6 +185,12 @@ impl RawTask {
         unfinished
     }
 
+    /// The runtime the task belongs to (`None` for blocking jobs).
+    pub(crate) fn runtime(self) -> Option<crate::Handle> {
+        // SAFETY: the caller's reference keeps the task alive.
+        unsafe { (self.header().vtable.runtime)(self.ptr) }
+    }
+
     /// Drops one reference.
     pub(crate) fn drop_reference(self) {
         if self.header().state.ref_dec() {
@@ -242,6 +249,7 @@ fn vtable<F: Future + 'static, S: Schedule>() -> &'static Vtable {
         try_read_output: try_read_output::<F, S>,
         drop_join_handle: drop_join_handle::<F, S>,
         shutdown: shutdown::<F, S>,
+        runtime: runtime::<F, S>,
     }
 }
 
@@ -355,6 +363,7 @@ unsafe fn drop_join_handle<F: Future + 'static, S: Schedule>(ptr: NonNull<Header
     let (before, after) = cell.header.state.transition_to_join_handle_dropped();
     if before.is_complete() {
         // The output is ours to drop: nobody else will read it.
+        cell.report_unretrieved_panic();
         let _ = panic::catch_unwind(AssertUnwindSafe(|| cell.set_stage(Stage::Consumed)));
     }
     if !after.is_join_waker_set() {
@@ -362,6 +371,11 @@ unsafe fn drop_join_handle<F: Future + 'static, S: Schedule>(ptr: NonNull<Header
         cell.header.join_waker.with_mut(|w| unsafe { *w = None });
     }
     RawTask::from_ptr(ptr).drop_reference();
+}
+
+unsafe fn runtime<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) -> Option<crate::Handle> {
+    // SAFETY: the caller's reference keeps the cell alive.
+    unsafe { cell::<F, S>(ptr) }.scheduler.runtime()
 }
 
 unsafe fn shutdown<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
@@ -394,6 +408,32 @@ impl<F: Future + 'static, S: Schedule> Cell<F, S> {
         self.set_stage(Stage::Finished(output));
     }
 
+    /// Debug mode: a panic whose output is dropped unread is reported
+    /// (asyncio's "Task exception was never retrieved").
+    ///
+    /// Called only by whoever owns the completed stage.
+    fn report_unretrieved_panic(&self) {
+        if !self.scheduler.debug() {
+            return;
+        }
+        self.stage.with(|stage| {
+            // SAFETY: the caller owns the completed stage.
+            if let Stage::Finished(Err(error @ TaskError::Panicked(_))) = unsafe { &*stage } {
+                let header = &self.header;
+                let name = header.meta.name();
+                tracing::warn!(
+                    task.id = header.id.as_u64(),
+                    task.name = name.as_deref().unwrap_or(""),
+                    spawned_at = %header.meta.location,
+                    "task panic was never retrieved: task {} spawned at {}: {}",
+                    header.id,
+                    header.meta.location,
+                    error,
+                );
+            }
+        });
+    }
+
     fn cancel_future(&self) {
         self.store_output(Err(TaskError::Cancelled));
     }
@@ -405,6 +445,7 @@ impl<F: Future + 'static, S: Schedule> Cell<F, S> {
         let _ = panic::catch_unwind(AssertUnwindSafe(|| {
             if !snapshot.is_join_interested() {
                 // Nobody will read the output: drop it now.
+                self.report_unretrieved_panic();
                 self.set_stage(Stage::Consumed);
             } else if snapshot.is_join_waker_set() {
                 // SAFETY: JOIN_WAKER and COMPLETE are set: the field is ours.
