@@ -51,6 +51,7 @@ mod builder;
 mod context;
 mod coop;
 pub(crate) mod loom;
+mod reactor;
 mod runtime;
 mod scheduler;
 pub mod task;

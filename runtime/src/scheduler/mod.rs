@@ -44,6 +44,7 @@ mod loom_idle;
 
 use crate::blocking::Pool;
 use crate::context;
+use crate::reactor::IoDriver;
 use crate::task::registry::Registry;
 use crate::task::{Header, Meta, Notified, RawTask, Schedule, Task, TaskId};
 use crate::time::{Clock, TimerShard};
@@ -79,6 +80,8 @@ pub(crate) struct Remote {
     local_inbox: Mutex<VecDeque<Notified>>,
     local_inbox_len: AtomicUsize,
     pub(crate) timers: TimerShard,
+    /// I/O sources registered with `poller`.
+    pub(crate) io: IoDriver,
 }
 
 pub(crate) struct Shared {
@@ -115,6 +118,7 @@ impl Shared {
                     local_inbox: Mutex::new(VecDeque::new()),
                     local_inbox_len: AtomicUsize::new(0),
                     timers: TimerShard::new(),
+                    io: IoDriver::new(),
                 })
             })
             .collect::<std::io::Result<Box<[Remote]>>>()?;
@@ -349,6 +353,7 @@ impl Shared {
         self.drain_injector();
         for remote in self.remotes.iter() {
             remote.timers.clear();
+            remote.io.shutdown();
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! # The loop
 //! 1. Every [`MAINTENANCE_INTERVAL`] ticks: refresh the cached clock, fire
-//!    due timers, take the `spawn_local` inbox.
+//!    due timers, take the `spawn_local` inbox, and collect I/O events
+//!    without blocking (only if this worker has I/O sources registered).
 //! 2. Take a task: every [`GLOBAL_QUEUE_INTERVAL`] ticks the injector first
 //!    (so remote spawns are not starved by a busy local queue), then the
 //!    local queue, the non-stealable `spawn_local` queue, the injector.
@@ -13,7 +14,7 @@
 //!    batch from the injector — spinning for up to [`SEARCH_SPIN`],
 //!    since waking a parked thread costs far more than a short spin.
 //! 5. Still nothing: park in the poller's `wait`, with the next timer as
-//!    the timeout (`idle.rs` describes the protocol that keeps wake-ups from
+//!    the timeout; I/O events it returns wake their tasks (`idle.rs` describes the protocol that keeps wake-ups from
 //!    being lost).
 //!
 //! # Invariant
@@ -151,6 +152,22 @@ impl Core {
     fn maintenance(&self) {
         self.fire_timers();
         self.take_inbox();
+        self.poll_io();
+    }
+
+    /// Collects I/O events without blocking, if this worker has sources.
+    fn poll_io(&self) {
+        let remote = &self.shared.remotes[self.index];
+        if !remote.io.has_sources() {
+            return;
+        }
+        let mut events = self.events.borrow_mut();
+        match remote.poller.wait(&mut events, Some(Duration::ZERO)) {
+            Ok(n) if n > 0 => remote.io.dispatch(&events),
+            Ok(_) => {}
+            Err(error) => tracing::error!(worker = self.index, %error, "poller wait failed"),
+        }
+        events.clear();
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified> {
@@ -303,11 +320,16 @@ impl Core {
 
         let timeout = timeout_at.map(|at| at.saturating_duration_since(Instant::now()));
         tracing::trace!(worker = self.index, ?timeout, "park");
-        let poller = &self.shared.remotes[self.index].poller;
-        if let Err(error) = poller.wait(&mut self.events.borrow_mut(), timeout) {
-            tracing::error!(worker = self.index, %error, "poller wait failed");
+        let remote = &self.shared.remotes[self.index];
+        {
+            let mut events = self.events.borrow_mut();
+            match remote.poller.wait(&mut events, timeout) {
+                Ok(n) if n > 0 => remote.io.dispatch(&events),
+                Ok(_) => {}
+                Err(error) => tracing::error!(worker = self.index, %error, "poller wait failed"),
+            }
+            events.clear();
         }
-        self.events.borrow_mut().clear();
         self.now.set(Instant::now());
         self.searching.set(idle.unpark_worker_by_id(self.index));
         tracing::trace!(worker = self.index, "unpark");

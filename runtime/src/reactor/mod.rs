@@ -1,0 +1,266 @@
+//! The reactor: readiness of I/O sources, delivered by each worker's poller.
+//!
+//! # Design
+//! Every worker already sleeps in its own `polling::Poller` (timers and
+//! wake-ups share that `wait`); the reactor registers I/O sources with
+//! those same pollers, so an idle runtime sleeps in one `wait` per worker
+//! and a readiness event wakes the worker that owns the source.
+//!
+//! - A source registers with the poller of the worker that creates it (or,
+//!   from any other thread, one chosen round-robin), in **edge-triggered**
+//!   mode: one `epoll_ctl` for the source's whole life, no re-arming per
+//!   operation.
+//! - Its [`ScheduledIo`] keeps a readiness word and the waker of the task
+//!   waiting to read and of the one waiting to write. The owning worker
+//!   turns events into readiness bits and wakes those tasks — wherever they
+//!   have been stolen to.
+//! - The owning worker collects events when it parks (the `wait` it was in
+//!   anyway) and, while busy, every few dozen ticks with a zero timeout, but
+//!   only if it has sources registered.
+//!
+//! # The readiness protocol
+//! 1. An operation first asks [`Registration::poll_ready`]: if the
+//!    direction's bit is set, it tries the syscall.
+//! 2. `WouldBlock`: [`Registration::clear_readiness`] clears the bit — only
+//!    if no event arrived since the bit was read (the `tick` in the word
+//!    changes on every event), so a readiness edge is never lost.
+//! 3. `poll_ready` finding the bit clear stores the task's waker under the
+//!    source's lock, then re-reads the bit; the dispatcher sets bits
+//!    *before* taking wakers under the same lock. Either the task sees the
+//!    bit, or the dispatcher sees the waker.
+//! 4. A new source starts out readable and writable (an optimistic first
+//!    try is just a syscall that may say `WouldBlock`), so no edge that
+//!    happened before registration can be missed.
+//!
+//! # Shutdown
+//! When the runtime shuts down, every registered source is marked shut
+//! down and its waiters woken; further operations fail with an error that
+//! says so.
+
+mod scheduled_io;
+
+pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+
+use crate::scheduler::Shared;
+use parking_lot::Mutex;
+use polling::{Event, Events, PollMode};
+use slab::Slab;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+/// Keys carry a generation above this many bits, so an event for a source
+/// that was just deregistered cannot be mistaken for its slot's next owner.
+const KEY_INDEX_BITS: u32 = 24;
+const KEY_INDEX_MASK: usize = (1 << KEY_INDEX_BITS) - 1;
+
+/// One worker's registered sources.
+pub(crate) struct IoDriver {
+    sources: Mutex<Slab<Entry>>,
+    /// How many sources are registered: the busy loop polls only when > 0.
+    registered: AtomicUsize,
+    next_generation: AtomicUsize,
+}
+
+struct Entry {
+    generation: usize,
+    io: Arc<ScheduledIo>,
+}
+
+impl IoDriver {
+    pub(crate) fn new() -> IoDriver {
+        IoDriver {
+            sources: Mutex::new(Slab::new()),
+            registered: AtomicUsize::new(0),
+            next_generation: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn has_sources(&self) -> bool {
+        self.registered.load(Relaxed) > 0
+    }
+
+    /// Turns polled events into readiness and wakes the waiting tasks.
+    pub(crate) fn dispatch(&self, events: &Events) {
+        let mut wakers: Vec<Waker> = Vec::new();
+        {
+            let sources = self.sources.lock();
+            for event in events.iter() {
+                let index = event.key & KEY_INDEX_MASK;
+                let generation = event.key >> KEY_INDEX_BITS;
+                let Some(entry) = sources.get(index) else {
+                    continue;
+                };
+                if entry.generation != generation {
+                    continue; // a stale event for a deregistered source
+                }
+                entry.io.set_readiness(&event, &mut wakers);
+            }
+        }
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Fails every source's pending and future operations (runtime shutdown).
+    pub(crate) fn shutdown(&self) {
+        let mut wakers = Vec::new();
+        for (_, entry) in self.sources.lock().iter() {
+            entry.io.shutdown(&mut wakers);
+        }
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+/// A source's registration with a worker's poller. Owned by the I/O object;
+/// dropping it deregisters the source (before the fd is closed).
+pub(crate) struct Registration {
+    shared: Arc<Shared>,
+    worker: usize,
+    key: usize,
+    fd: RawFd,
+    io: Arc<ScheduledIo>,
+}
+
+impl Registration {
+    /// Registers `fd` (already non-blocking) with the current runtime.
+    ///
+    /// # Errors
+    /// Outside a runtime, after it shut down, or if the poller refuses.
+    pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<Registration> {
+        let Some(handle) = crate::context::try_handle() else {
+            return Err(io::Error::other(
+                "I/O objects must be created inside a runtime (in a task or block_on): \
+                 there is no current runtime on this thread",
+            ));
+        };
+        let shared = handle.shared().clone();
+        if shared.is_shutdown() {
+            return Err(shutdown_error());
+        }
+        let (worker, _) = shared.timer_shard();
+        let driver = &shared.remotes[worker].io;
+        let io = Arc::new(ScheduledIo::new());
+        let key = {
+            let mut sources = driver.sources.lock();
+            let generation =
+                driver.next_generation.fetch_add(1, Relaxed) & (usize::MAX >> KEY_INDEX_BITS);
+            let index = sources.insert(Entry {
+                generation,
+                io: io.clone(),
+            });
+            if index > KEY_INDEX_MASK {
+                sources.remove(index);
+                return Err(io::Error::other(
+                    "too many I/O sources registered with one worker",
+                ));
+            }
+            index | (generation << KEY_INDEX_BITS)
+        };
+        // SAFETY: the source is deleted from the poller in `Drop`, before
+        // the I/O object that owns this registration closes the fd.
+        let added = unsafe {
+            shared.remotes[worker].poller.add_with_mode(
+                fd.as_raw_fd(),
+                Event::all(key),
+                PollMode::Edge,
+            )
+        };
+        if let Err(error) = added {
+            driver.sources.lock().remove(key & KEY_INDEX_MASK);
+            return Err(error);
+        }
+        driver.registered.fetch_add(1, Relaxed);
+        Ok(Registration {
+            shared,
+            worker,
+            key,
+            fd: fd.as_raw_fd(),
+            io,
+        })
+    }
+
+    /// Waits until the source may be ready in `direction`.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.io.poll_ready(cx, direction)
+    }
+
+    /// The operation said `WouldBlock`: forget the readiness it was tried on.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        self.io.clear_readiness(event);
+    }
+
+    /// Runs a non-blocking operation, waiting for readiness whenever it says
+    /// `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        loop {
+            let event = std::task::ready!(self.poll_ready(cx, direction))?;
+            match op() {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_readiness(event);
+                }
+                result => {
+                    coop.made_progress();
+                    return Poll::Ready(result);
+                }
+            }
+        }
+    }
+
+    /// Runs `op` once the source is ready, for callers that are not in a
+    /// poll function.
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        std::future::poll_fn(|cx| self.poll_io(cx, direction, &mut op)).await
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let remote = &self.shared.remotes[self.worker];
+        // SAFETY: the fd is still open: the owning I/O object closes it only
+        // after dropping this registration.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        if let Err(error) = remote.poller.delete(fd) {
+            tracing::debug!(%error, "failed to deregister an I/O source");
+        }
+        remote
+            .io
+            .sources
+            .lock()
+            .try_remove(self.key & KEY_INDEX_MASK);
+        remote.io.registered.fetch_sub(1, Relaxed);
+        // Drop any stored wakers now rather than with the last Arc.
+        self.io.clear_wakers();
+    }
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("worker", &self.worker)
+            .field("fd", &self.fd)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::other("the runtime this I/O object belongs to has shut down")
+}
