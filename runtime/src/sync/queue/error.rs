@@ -21,11 +21,26 @@ use std::fmt;
 
 /// The queue is empty (asyncio's `QueueEmpty`). The
 /// [`Empty`](GetError::Empty) case of [`GetError`], which it converts into.
+///
+/// ```
+/// use runtime::sync::{GetError, QueueEmpty};
+///
+/// assert_eq!(GetError::from(QueueEmpty), GetError::Empty);
+/// assert_eq!(QueueEmpty.to_string(), "the queue is empty");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueEmpty;
 
 /// The queue is full (asyncio's `QueueFull`); carries the item back. The
 /// [`Full`](PutError::Full) case of [`PutError`], which it converts into.
+///
+/// ```
+/// use runtime::sync::{PutError, QueueFull};
+///
+/// let error: PutError<&str> = QueueFull("item").into();
+/// assert!(error.is_full());
+/// assert_eq!(error.into_inner(), "item");
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct QueueFull<T>(pub T);
 
@@ -34,16 +49,45 @@ pub struct QueueFull<T>(pub T);
 /// `put(item).await` returns `QueueShutDown<T>` with the item that was not
 /// put; `get().await` returns `QueueShutDown` (`T = ()`) once the queue is
 /// shut down and has nothing left to hand out.
+///
+/// ```
+/// use runtime::sync::{Queue, QueueShutDown};
+///
+/// # runtime::run(async {
+/// let queue = Queue::new(0);
+/// queue.shutdown(false);
+/// assert_eq!(queue.put("late").await, Err(QueueShutDown("late")));
+/// assert_eq!(queue.get().await, Err(QueueShutDown(())));
+/// # });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueShutDown<T = ()>(pub T);
 
 /// `task_done()` was called more times than items were put (asyncio's
 /// `ValueError`).
+///
+/// ```
+/// let queue = runtime::sync::Queue::<u8>::new(0);
+/// let error = queue.task_done().unwrap_err();
+/// assert_eq!(error.to_string(), "task_done() called too many times");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TaskDoneError;
 
 /// Why `put_nowait`, `put_blocking` or `put_blocking_timeout` did not put
 /// the item; every case gives the item back.
+///
+/// ```
+/// use runtime::sync::{PutError, Queue};
+///
+/// let queue = Queue::new(1);
+/// queue.put_nowait(1).unwrap();
+/// match queue.put_nowait(2) {
+///     Ok(()) => unreachable!(),
+///     Err(PutError::Full(item)) => assert_eq!(item, 2), // try again later
+///     Err(PutError::ShutDown(_) | PutError::WouldDeadlock(_)) => unreachable!(),
+/// }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PutError<T> {
     /// The queue is full (`put_nowait`, or a timeout ran out).
@@ -57,6 +101,15 @@ pub enum PutError<T> {
 
 /// Why `get_nowait`, `get_blocking` or `get_blocking_timeout` returned no
 /// item.
+///
+/// ```
+/// use runtime::sync::{GetError, Queue};
+///
+/// let queue = Queue::<u8>::new(0);
+/// assert_eq!(queue.get_nowait(), Err(GetError::Empty));
+/// queue.shutdown(false);
+/// assert!(queue.get_nowait().unwrap_err().is_shut_down());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GetError {
     /// The queue is empty (`get_nowait`, or a timeout ran out).

@@ -27,6 +27,20 @@ use std::task::{ready, Context, Poll};
 /// The future of [`GenericQueue::get`]: resolves to the next item, or to
 /// [`QueueShutDown`] once the queue is shut down and empty. Dropping it
 /// never loses an item (see [`get`](GenericQueue::get)).
+///
+/// ```
+/// use runtime::sync::Queue;
+/// use std::time::Duration;
+///
+/// # runtime::run(async {
+/// let queue = Queue::new(0);
+/// // A get that times out is dropped, which is always safe.
+/// let waited = runtime::timeout(Duration::from_millis(1), queue.get()).await;
+/// assert!(waited.is_err());
+/// queue.put_nowait(1).unwrap();
+/// assert_eq!(queue.get().await, Ok(1));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Get<'a, T, S: Storage<T>> {
     queue: &'a GenericQueue<T, S>,
@@ -38,6 +52,20 @@ pub struct Get<'a, T, S: Storage<T>> {
 /// queue, or to [`QueueShutDown`] with the item if the queue is (or gets)
 /// shut down first. Dropping it before the item went in drops the item
 /// and leaves the queue as it was.
+///
+/// ```
+/// use runtime::sync::Queue;
+/// use std::time::Duration;
+///
+/// # runtime::run(async {
+/// let queue = Queue::new(1);
+/// queue.put(1).await.unwrap();
+/// // Full: the put times out, its item is dropped, nothing changes.
+/// let waited = runtime::timeout(Duration::from_millis(1), queue.put(2)).await;
+/// assert!(waited.is_err());
+/// assert_eq!(queue.qsize(), 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Put<'a, T, S: Storage<T>> {
     queue: &'a GenericQueue<T, S>,
@@ -49,6 +77,16 @@ pub struct Put<'a, T, S: Storage<T>> {
 
 /// The future of [`GenericQueue::join`]: resolves once every item put has
 /// been marked done with [`task_done`](GenericQueue::task_done).
+///
+/// ```
+/// # runtime::run(async {
+/// let queue = runtime::sync::Queue::new(0);
+/// queue.put_nowait("job").unwrap();
+/// let _job = queue.get().await.unwrap();
+/// queue.task_done().unwrap();
+/// queue.join().await;
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Join<'a, T, S: Storage<T>> {
     queue: &'a GenericQueue<T, S>,

@@ -17,47 +17,15 @@
 //! - `wakeups.rs`: wakers are called after the lock is released.
 //! - `blocking.rs`: driving the same futures on a plain thread.
 //! - `error.rs`: the error types.
+//! - `tests.rs`, `loom_queue.rs`: unit tests of the protocol, loom models
+//!   of the cancellation races.
 //!
 //! # Guarantees
-//! 1. **FIFO fairness.** Waiting getters are served in the order they
-//!    started waiting, and so are waiting putters; a newcomer never
-//!    overtakes a waiter (`state.rs`, invariants 1 and 2).
-//! 2. **Cancellation safety.** Dropping a get future never loses an item,
-//!    even after it was served; dropping a put future before its item went
-//!    in leaves the queue as if it had never been called (`futures.rs`).
-//! 3. **No waker or user `Drop` runs under the lock** (`wakeups.rs`).
-//! 4. **Shutdown wakes every getter and putter** (asyncio 3.13 semantics,
-//!    see [`GenericQueue::shutdown`]).
-//!
-//! # Example: a thread with its own loop consuming a queue
-//!
-//! ```
-//! use runtime::sync::Queue;
-//! use std::sync::Arc;
-//!
-//! async fn process_queue(queue: Arc<Queue<Option<String>>>) -> Vec<String> {
-//!     let mut processed = Vec::new();
-//!     while let Ok(Some(data)) = queue.get().await {
-//!         processed.push(format!("Processed in thread: {data}"));
-//!         queue.task_done().unwrap();
-//!     }
-//!     processed
-//! }
-//!
-//! runtime::run(async {
-//!     let queue = Arc::new(Queue::new(0));
-//!     let for_thread = queue.clone();
-//!     // A second runtime on another thread, sharing the queue.
-//!     let thread = std::thread::spawn(move || runtime::run(process_queue(for_thread)));
-//!     for i in 0..5 {
-//!         queue.put(Some(format!("Task {i}"))).await.unwrap();
-//!     }
-//!     queue.put(None).await.unwrap(); // tell the thread to exit
-//!     let processed = thread.join().unwrap();
-//!     assert_eq!(processed.len(), 5);
-//!     assert_eq!(processed[0], "Processed in thread: Task 0");
-//! });
-//! ```
+//! Listed for users on [`GenericQueue`] (this module is private; its
+//! items are re-exported from `runtime::sync`): FIFO fairness among
+//! getters and among putters, cancellation safety of every future, no
+//! waker or user `Drop` under the lock, and shutdown waking every getter
+//! and putter.
 
 mod blocking;
 mod error;
@@ -83,7 +51,7 @@ use wakeups::Wakeups;
 /// A first-in, first-out queue (`asyncio.Queue`).
 ///
 /// Share it with `Arc`; every method takes `&self`. See [`GenericQueue`]
-/// for the methods and the [module docs](self) for the guarantees.
+/// for the methods and the guarantees.
 ///
 /// ```
 /// use runtime::sync::Queue;
@@ -133,8 +101,55 @@ pub type PriorityQueue<T> = GenericQueue<T, Priority<T>>;
 /// decides the order items come out in. Use the aliases.
 ///
 /// `GenericQueue<T, S>` is `Send + Sync` when `T: Send`, and is not tied to
-/// a runtime: tasks on any worker and plain threads (through the
-/// `*_blocking` methods) can use one queue at the same time.
+/// a runtime: tasks on any worker of any runtime, and plain threads
+/// (through the `*_blocking` methods), can use one queue at the same time.
+///
+/// # Guarantees
+/// 1. **FIFO fairness.** Waiting getters are served in the order they
+///    started waiting, and so are waiting putters; a newcomer never
+///    overtakes a waiter.
+/// 2. **Cancellation safety.** Dropping a get future never loses an item,
+///    even after it was served; dropping a put future before its item went
+///    in leaves the queue as if it had never been called.
+/// 3. **No waker and no item's `Drop` runs under the queue's lock**, so
+///    an item's destructor may itself use the queue.
+/// 4. **Shutdown wakes every getter and putter** (asyncio 3.13 semantics,
+///    see [`shutdown`](GenericQueue::shutdown)).
+/// 5. **Plain threads wait in the same lines** as tasks
+///    ([`get_blocking`](GenericQueue::get_blocking),
+///    [`put_blocking`](GenericQueue::put_blocking)); on a runtime worker
+///    thread those methods refuse with a `WouldDeadlock` error instead of
+///    blocking it.
+///
+/// # Example: a thread with its own loop consuming a queue
+///
+/// ```
+/// use runtime::sync::Queue;
+/// use std::sync::Arc;
+///
+/// async fn process_queue(queue: Arc<Queue<Option<String>>>) -> Vec<String> {
+///     let mut processed = Vec::new();
+///     while let Ok(Some(data)) = queue.get().await {
+///         processed.push(format!("Processed in thread: {data}"));
+///         queue.task_done().unwrap();
+///     }
+///     processed
+/// }
+///
+/// runtime::run(async {
+///     let queue = Arc::new(Queue::new(0));
+///     let for_thread = queue.clone();
+///     // A second runtime on another thread, sharing the queue.
+///     let thread = std::thread::spawn(move || runtime::run(process_queue(for_thread)));
+///     for i in 0..5 {
+///         queue.put(Some(format!("Task {i}"))).await.unwrap();
+///     }
+///     queue.put(None).await.unwrap(); // tell the thread to exit
+///     let processed = thread.join().unwrap();
+///     assert_eq!(processed.len(), 5);
+///     assert_eq!(processed[0], "Processed in thread: Task 0");
+/// });
+/// ```
 pub struct GenericQueue<T, S: Storage<T>> {
     state: Mutex<State<T, S>>,
     /// A copy of the state's `maxsize`, which never changes.

@@ -23,6 +23,14 @@ use std::fmt;
 
 /// How a queue stores its items and which it hands out next: [`Fifo`],
 /// [`Lifo`] or [`Priority`]. Sealed: the methods are private to the crate.
+///
+/// ```
+/// use runtime::sync::{GenericQueue, Lifo, LifoQueue};
+///
+/// // The aliases name a storage: these are the same type.
+/// let stack: GenericQueue<u8, Lifo<u8>> = LifoQueue::new(0);
+/// # drop(stack);
+/// ```
 pub trait Storage<T>: sealed::Store<T> {}
 
 pub(super) mod sealed {
