@@ -54,6 +54,7 @@ pub(crate) mod loom;
 mod reactor;
 mod runtime;
 mod scheduler;
+pub mod sync;
 pub mod task;
 pub mod time;
 
