@@ -53,6 +53,7 @@ mod coop;
 pub(crate) mod loom;
 mod runtime;
 mod scheduler;
+pub mod sync;
 pub mod task;
 pub mod time;
 
