@@ -86,6 +86,11 @@ fn next_random(state: &mut u64) -> u64 {
     *state
 }
 
+/// True with probability about `1 / n`.
+fn one_in(state: &mut u64, n: u64) -> bool {
+    next_random(state) % n == n - 1
+}
+
 fn assert_send_sync<T: Send + Sync>() {}
 fn assert_send<T: Send>(_: &T) {}
 
@@ -269,7 +274,7 @@ fn cancelling_lock_holders_and_waiters_at_random_loses_no_lock() {
             .collect();
         let mut rng = 0x9E37_79B9_7F4A_7C15;
         for (i, task) in tasks.iter().enumerate() {
-            if next_random(&mut rng) % 2 == 0 {
+            if one_in(&mut rng, 2) {
                 task.cancel();
             }
             if i % 8 == 0 {
@@ -469,7 +474,7 @@ fn cancelling_semaphore_tasks_at_random_keeps_the_count() {
             .collect();
         let mut rng = 0x2545_F491_4F6C_DD1D;
         for (i, task) in tasks.iter().enumerate() {
-            if next_random(&mut rng) % 3 == 0 {
+            if one_in(&mut rng, 3) {
                 task.cancel();
             }
             if i % 8 == 0 {
@@ -514,7 +519,11 @@ fn a_bounded_semaphore_refuses_to_grow_past_its_initial_value() {
     );
     assert!(format!("{err:?}").contains("SemaphoreOverflow"));
     let _: &dyn std::error::Error = &err;
-    assert_eq!(sem.available_permits(), 2, "a failed release changes nothing");
+    assert_eq!(
+        sem.available_permits(),
+        2,
+        "a failed release changes nothing"
+    );
 
     // acquire + forget + release is the asyncio pattern.
     ready(poll_once(Box::pin(sem.acquire()).as_mut())).forget();
@@ -845,7 +854,7 @@ fn cancelling_condition_waiters_at_random_loses_no_notification() {
         let mut rng = 0xD1B5_4A32_D192_ED03;
         let mut cancelled = vec![false; WAITERS];
         for i in 0..WAITERS {
-            if next_random(&mut rng) % 3 == 0 {
+            if one_in(&mut rng, 3) {
                 cancelled[i] = tasks[i].cancel();
             }
             *cond.lock().await += 1;
@@ -1047,8 +1056,12 @@ fn a_loop_of_always_ready_waits_still_lets_other_tasks_run() {
         let spinner = runtime::spawn({
             let other_ran = other_ran.clone();
             async move {
-                let (lock, sem, event, barrier) =
-                    (Lock::new(()), Semaphore::new(1), Event::new(), Barrier::new(1));
+                let (lock, sem, event, barrier) = (
+                    Lock::new(()),
+                    Semaphore::new(1),
+                    Event::new(),
+                    Barrier::new(1),
+                );
                 event.set();
                 let mut rounds = 0u32;
                 while !other_ran.load(SeqCst) {
