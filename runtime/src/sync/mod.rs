@@ -30,13 +30,17 @@
 //! All of them are built on one waiter queue (`waiters.rs`): a FIFO list,
 //! guarded by the primitive's own mutex together with its state, whose
 //! entries record each waiter's waker and whether it has been notified.
-//! Wakers are called after that mutex is released.
+//! Wakers are called after that mutex is released. Loom models
+//! (`loom_tests.rs`) check that a grant racing the cancellation of its
+//! waiter is never lost.
 
 mod barrier;
 mod bounded;
 mod condition;
 mod event;
 mod lock;
+#[cfg(all(test, runtime_loom))]
+mod loom_tests;
 mod permits;
 mod semaphore;
 mod waiters;
