@@ -40,9 +40,9 @@
 //! A `wait` dropped after being notified — in step 3 before it saw the
 //! notification, or in step 4 before it got the lock back — passes the
 //! notification on to the next waiter in line, so `notify(1)` still wakes
-//! someone who will run (asyncio 3.13 does the same). The lock itself is
-//! never held by a dropped `wait`: step 4 is a `Lock::lock`, cancel-safe on
-//! its own.
+//! someone who will run (asyncio does the same since Python 3.13, CPython
+//! gh-112202). The lock itself is never held by a dropped `wait`: step 4 is
+//! a `Lock::lock`, cancel-safe on its own.
 
 use super::lock::{Lock, LockGuard};
 use super::waiters::{Removed, WaitList, WaiterKey, WakeList};

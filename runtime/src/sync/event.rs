@@ -119,7 +119,6 @@ impl Event {
         Wait {
             event: self,
             key: None,
-            done: false,
         }
         .await
     }
@@ -146,14 +145,12 @@ struct Wait<'a> {
     event: &'a Event,
     /// `Some` while queued or notified-but-not-collected.
     key: Option<WaiterKey>,
-    done: bool,
 }
 
 impl Future for Wait<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        assert!(!self.done, "Event::wait polled after completion");
         // Waiting on an event that stays set must still yield now and then.
         let coop = ready!(crate::coop::poll_proceed(cx));
         let this = &mut *self;
@@ -172,7 +169,6 @@ impl Future for Wait<'_> {
             }
         }
         drop(state);
-        this.done = true;
         coop.made_progress();
         Poll::Ready(())
     }
