@@ -392,6 +392,139 @@ fn s2_say_hello() {
     assert_lines("s2_say_hello", &["Hello, World!"]);
 }
 
+// ---------------------------------------------------------------------------
+// Seed 003: Thomas Spielauer's asyncio overview.
+
+#[test]
+fn s3_say_hello_loop() {
+    assert_lines("s3_say_hello_loop", &["Hello, world!"]);
+}
+
+#[test]
+fn s3_say_hello_run() {
+    assert_lines("s3_say_hello_run", &["Hello, world!"]);
+}
+
+#[test]
+fn s3_hello_goodbye() {
+    assert_lines("s3_hello_goodbye", &["Hello, world!", "Goodbye, world!"]);
+}
+
+#[test]
+fn s3_periodic_run_forever() {
+    // It ticks until the stop; how many times depends on the machine's load.
+    let output = run_example("s3_periodic_run_forever");
+    let lines = output.lines();
+    assert!(!lines.is_empty(), "the periodic task never ran");
+    assert!(
+        lines.iter().all(|line| *line == "Task running..."),
+        "unexpected output:\n{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn s3_create_task_order() {
+    assert_groups(
+        "s3_create_task_order",
+        &[
+            &["Task 2 starting", "Task 1 starting"],
+            &["Task 1 done"],
+            &["Task 2 done"],
+        ],
+    );
+}
+
+#[test]
+fn s3_sleep() {
+    assert_lines("s3_sleep", &["Waiting...", "Done waiting"]);
+}
+
+#[test]
+fn s3_run_in_executor() {
+    assert_lines("s3_run_in_executor", &["Blocking task complete"]);
+}
+
+#[test]
+fn s3_thread_pool_executor() {
+    assert_lines("s3_thread_pool_executor", &["Task completed in executor"]);
+}
+
+#[test]
+fn s3_faulty_task() {
+    assert_lines("s3_faulty_task", &["Caught an error: An error occurred"]);
+}
+
+#[test]
+fn s3_to_thread() {
+    assert_lines("s3_to_thread", &["Blocking task complete"]);
+}
+
+#[test]
+fn s3_thread_shared_data() {
+    assert_lines("s3_thread_shared_data", &["[\"Data from thread\"]"]);
+}
+
+#[test]
+fn s3_run_coroutine_threadsafe() {
+    assert_lines(
+        "s3_run_coroutine_threadsafe",
+        &["Task received in other thread: Hello from main"],
+    );
+}
+
+#[test]
+fn s3_process_worker() {
+    assert_lines(
+        "s3_process_worker",
+        &["Async task running", "Async task done"],
+    );
+}
+
+#[test]
+fn s3_thread_pool_io() {
+    assert_lines("s3_thread_pool_io", &["Task in thread pool"]);
+}
+
+#[test]
+fn s3_process_pool_cpu() {
+    assert_lines("s3_process_pool_cpu", &["499999500000"]);
+}
+
+#[test]
+fn s3_process_pool_args() {
+    assert_lines("s3_process_pool_args", &["Processed Task data"]);
+}
+
+#[test]
+fn s3_process_pool_queue() {
+    assert_lines("s3_process_pool_queue", &["Data from process"]);
+}
+
+#[test]
+fn s3_gui_background_loop() {
+    let mut expected: Vec<String> = (1..=10)
+        .map(|i| format!("Async task iteration {i}"))
+        .collect();
+    expected.push("Async task finished".to_string());
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    assert_lines("s3_gui_background_loop", &expected);
+}
+
+#[test]
+fn s3_debugging() {
+    assert_lines(
+        "s3_debugging",
+        &[
+            "debug mode: true",
+            "all_tasks(): [\"stuck\", \"worker\"]",
+            "worker says: current_task() is \"worker\"",
+            "wait_for(stuck, timeout=0.2): TimeoutError",
+            "stuck cancelled: true",
+        ],
+    );
+}
+
 /// Every `s*_*` example has a test above: a new example without one fails
 /// here instead of going unchecked.
 #[test]
