@@ -169,6 +169,28 @@ fn executor_shutdown_waits_for_queued_work_then_refuses_more() {
 }
 
 #[test]
+fn executor_shutdown_does_not_wait_out_the_keep_alive() {
+    // A pool thread still spinning for more work when `shutdown` came found
+    // nobody had notified it and slept out the whole keep-alive (10 s)
+    // before `shutdown(true)` could return. The window is the few
+    // microseconds after each job, so go through it many times; one miss
+    // costs 10 s, far over the bound.
+    const ROUNDS: usize = 50;
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        for _ in 0..ROUNDS {
+            let pool = ThreadPoolExecutor::new(1);
+            pool.run(|| ()).join_blocking().unwrap();
+            pool.shutdown(true);
+        }
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(9))
+        .expect("shutdown(true) waited out an idle thread's keep-alive");
+}
+
+#[test]
 #[should_panic(expected = "max_workers must be greater than 0")]
 fn an_executor_needs_a_worker() {
     let _ = ThreadPoolExecutor::new(0);

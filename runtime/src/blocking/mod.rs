@@ -228,6 +228,12 @@ impl Pool {
             if !state.queue.is_empty() {
                 continue;
             }
+            // A shutdown while we spun notified the condvar with nobody on
+            // it: check before waiting, or we would sleep out the whole
+            // keep-alive (and `shutdown(true)` with us).
+            if state.shutdown {
+                break;
+            }
 
             state.idle += 1;
             loop {

@@ -1,0 +1,556 @@
+//! Runs each example that mirrors an asyncio tutorial (`runtime/examples/s*_*.rs`,
+//! catalogued in `docs/seed-examples.md`) and checks what it prints.
+//!
+//! The examples are separate binaries in `target/<profile>/examples/`, next
+//! to the `deps/` directory that holds this test's executable. `cargo test
+//! -p runtime` builds them before its tests; with `--test seed_examples`
+//! alone, [`ensure_examples_built`] builds them if they are missing or stale.
+//! A child that hangs is killed after [`TIMEOUT`] and fails its test.
+//!
+//! Output is checked line by line. Where several tasks print at the same
+//! instant on different workers, their lines are checked as a group in any
+//! order ([`assert_groups`]): asyncio's single thread fixes that order, a
+//! work-stealing runtime does not. Everything the tutorials order by sleeps
+//! is checked in order. No test asserts a duration.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long an example may run before it counts as hung and is killed.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What an example printed.
+struct Output {
+    stdout: String,
+}
+
+impl Output {
+    fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+}
+
+/// `target/<profile>`, the parent of this test's `deps/` directory.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("cannot find the test executable");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test executable is not in target/<profile>/deps")
+        .to_path_buf()
+}
+
+/// `target/<profile>/examples/<name>`, found from this test's own path
+/// (`target/<profile>/deps/seed_examples-<hash>`).
+fn example_path(name: &str) -> PathBuf {
+    profile_dir()
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Makes sure the example binaries exist and are newer than the sources
+/// they are built from, building them if not (once per test run).
+///
+/// `cargo test -p runtime` builds the examples before its tests, but `cargo
+/// test -p runtime --test seed_examples` builds none, and would run stale
+/// or missing binaries. Building only when needed matters: under `cargo
+/// test --workspace` the examples are already fresh, and rebuilding them
+/// with `-p runtime` would resolve dependency features differently and
+/// rebuild half the tree on every run.
+fn ensure_examples_built() {
+    static CHECKED: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = CHECKED.get_or_init(|| {
+        let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let examples = manifest_dir.join("examples");
+        let common = [
+            manifest_dir.join("Cargo.toml"),
+            manifest_dir.join("src"),
+            manifest_dir.join("../runtime-macros/src"),
+        ];
+        let common_newest = common.iter().filter_map(|p| newest_mtime(p)).max();
+        let any_stale = std::fs::read_dir(&examples)
+            .map_err(|e| format!("cannot list {}: {e}", examples.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter_map(|src| {
+                let name = src.file_name()?.to_str()?.strip_suffix(".rs")?.to_string();
+                Some((name, newest_mtime(&src).max(common_newest)))
+            })
+            .any(|(name, newest_input)| {
+                let built = std::fs::metadata(example_path(&name)).and_then(|m| m.modified());
+                built.map_or(true, |built| Some(built) < newest_input)
+            });
+        if !any_stale {
+            return Ok(());
+        }
+
+        // Build with the profile this test was built with: its directory is
+        // the profile's name, except `debug` for `dev`.
+        let profile = match profile_dir().file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev".to_string(),
+            Some(other) => other.to_string(),
+        };
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "runtime",
+                "--examples",
+                "--profile",
+            ])
+            .arg(&profile)
+            .current_dir(&manifest_dir)
+            .output()
+            .map_err(|e| format!("failed to run cargo: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    });
+    if let Err(error) = result {
+        panic!("building the examples failed:\n{error}");
+    }
+}
+
+/// The newest modification time of a file, or of the files under a
+/// directory.
+fn newest_mtime(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|entry| newest_mtime(&entry.ok()?.path()))
+        .max()
+}
+
+/// Reads a child's pipe to the end on a thread, so a chatty child never
+/// blocks on a full pipe.
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+/// Runs the example `name` to completion (killing it after [`TIMEOUT`]) and
+/// returns its stdout; fails the test if it hangs or exits unsuccessfully.
+fn run_example(name: &str) -> Output {
+    ensure_examples_built();
+    let path = example_path(name);
+    assert!(
+        path.exists(),
+        "example binary {} not found after building the examples",
+        path.display()
+    );
+    let mut child = Command::new(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("failed to start {}: {e}", path.display()));
+    let stdout = drain(child.stdout.take().expect("piped stdout"));
+    let stderr = drain(child.stderr.take().expect("piped stderr"));
+
+    let start = Instant::now();
+    let status: ExitStatus = loop {
+        if let Some(status) = child.try_wait().expect("failed to poll the example") {
+            break status;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            // Not joining the readers: a grandchild may still hold the pipes.
+            panic!("{name} did not finish within {TIMEOUT:?} and was killed");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = stdout.join().expect("stdout reader panicked");
+    let stderr = stderr.join().expect("stderr reader panicked");
+    assert!(
+        status.success(),
+        "{name} exited with {status}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}"
+    );
+    Output { stdout }
+}
+
+/// Runs `name` and checks that it prints exactly `expected`, line by line.
+fn assert_lines(name: &str, expected: &[&str]) {
+    let output = run_example(name);
+    assert_eq!(output.lines(), expected, "output of {name}");
+}
+
+/// Runs `name` and checks its output as a sequence of groups: the lines of
+/// each group come next, in any order among themselves. A group of one
+/// line is an exact line.
+fn assert_groups(name: &str, groups: &[&[&str]]) -> Output {
+    let output = run_example(name);
+    let lines = output.lines();
+    let expected_len: usize = groups.iter().map(|g| g.len()).sum();
+    assert_eq!(
+        lines.len(),
+        expected_len,
+        "{name} printed {} lines, expected {expected_len}:\n{}",
+        lines.len(),
+        output.stdout
+    );
+    let mut at = 0;
+    for group in groups {
+        let mut got: Vec<&str> = lines[at..at + group.len()].to_vec();
+        let mut want: Vec<&str> = group.to_vec();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(
+            got, want,
+            "{name}: lines {at}.. should be {group:?} in any order; full output:\n{}",
+            output.stdout
+        );
+        at += group.len();
+    }
+    output
+}
+
+// ---------------------------------------------------------------------------
+// Seed 000: the PW Skills asyncio tutorial.
+
+#[test]
+fn s0_my_name() {
+    assert_lines("s0_my_name", &["hello", "My name is Sahil."]);
+}
+
+#[test]
+fn s0_async_counter() {
+    assert_lines("s0_async_counter", &["0", "1", "2", "3", "4"]);
+}
+
+#[test]
+fn s0_task_lifecycle() {
+    assert_lines(
+        "s0_task_lifecycle",
+        &[
+            "name: MyTask",
+            "renamed: MyRenamedTask",
+            "all_tasks: [\"MyRenamedTask\"]",
+            "done: false",
+            "result: not ready yet (asyncio: InvalidStateError)",
+            "done callback: MyRenamedTask is completed",
+            "done: true",
+            "result: task result",
+            "cancel() after it finished: false",
+            "cancel() while it runs: true",
+            "awaiting it: task was cancelled (asyncio: CancelledError)",
+            "cancelled: true",
+            "cancel() again: false",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Seed 001: the "Python Async Programming" tutorial.
+
+#[test]
+fn s1_hello_world() {
+    assert_lines("s1_hello_world", &["Hello", "World"]);
+}
+
+#[test]
+fn s1_fetch_data() {
+    assert_lines(
+        "s1_fetch_data",
+        &[
+            "Fetching data from: https://example.com",
+            "Data fetched from: https://example.com",
+            "Received data: Data from https://example.com",
+        ],
+    );
+}
+
+#[test]
+fn s1_create_task() {
+    // Both tasks start before either finishes (they overlap), and the
+    // shorter sleep finishes first.
+    assert_groups(
+        "s1_create_task",
+        &[
+            &["Task 1 started", "Task 2 started"],
+            &["Task 2 completed"],
+            &["Task 1 completed"],
+        ],
+    );
+}
+
+#[test]
+fn s1_greet() {
+    assert_lines("s1_greet", &["Hello", "World"]);
+}
+
+#[test]
+fn s1_greet_chain() {
+    assert_lines("s1_greet_chain", &["Hello", "My name is John", "World"]);
+}
+
+#[test]
+fn s1_greet_tasks() {
+    // Both greetings start before either sleep ends (they overlap).
+    let output = assert_groups(
+        "s1_greet_tasks",
+        &[
+            &["Hello", "Hello"],
+            &["My name is John", "My name is John", "World", "World"],
+        ],
+    );
+    // The two tasks may interleave, but each says its name before "World".
+    let mut names = 0;
+    for line in &output.lines()[2..] {
+        match *line {
+            "My name is John" => names += 1,
+            _ => {
+                assert!(
+                    names > 0,
+                    "a \"World\" came before its name:\n{}",
+                    output.stdout
+                );
+                names -= 1;
+            }
+        }
+    }
+}
+
+#[test]
+fn s1_run_forever() {
+    assert_lines("s1_run_forever", &[]);
+}
+
+#[test]
+fn s1_create_task_loop() {
+    assert_lines("s1_create_task_loop", &["Hello, async world!"]);
+}
+
+#[test]
+fn s1_call_soon_later() {
+    assert_lines(
+        "s1_call_soon_later",
+        &["Callback function called", "Callback function called"],
+    );
+}
+
+#[test]
+fn s1_wait_for_timeout() {
+    assert_lines("s1_wait_for_timeout", &["The operation timed out"]);
+}
+
+#[test]
+fn s1_delay() {
+    assert_lines("s1_delay", &["Before delay", "After delay"]);
+}
+
+#[test]
+fn s1_divide() {
+    assert_lines(
+        "s1_divide",
+        &["The result is: 2.0", "Error: Cannot divide by zero"],
+    );
+}
+
+#[test]
+fn s1_executor_from_outside() {
+    assert_lines(
+        "s1_executor_from_outside",
+        &["blocking_function returned: done"],
+    );
+}
+
+#[test]
+fn s1_async_context_manager() {
+    assert_lines(
+        "s1_async_context_manager",
+        &[
+            "acquiring db",
+            "using db",
+            "releasing db asynchronously",
+            "db released",
+            "acquiring cache",
+            "using cache fails: cache is unavailable",
+            "cache released by Drop (no close() on this path)",
+            "caught: cache is unavailable",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Seed 002: "What is the asyncio library in Python?" (code blocks lost).
+
+#[test]
+fn s2_say_hello() {
+    assert_lines("s2_say_hello", &["Hello, World!"]);
+}
+
+// ---------------------------------------------------------------------------
+// Seed 003: Thomas Spielauer's asyncio overview.
+
+#[test]
+fn s3_say_hello_loop() {
+    assert_lines("s3_say_hello_loop", &["Hello, world!"]);
+}
+
+#[test]
+fn s3_say_hello_run() {
+    assert_lines("s3_say_hello_run", &["Hello, world!"]);
+}
+
+#[test]
+fn s3_hello_goodbye() {
+    assert_lines("s3_hello_goodbye", &["Hello, world!", "Goodbye, world!"]);
+}
+
+#[test]
+fn s3_periodic_run_forever() {
+    // It ticks until the stop; how many times depends on the machine's load.
+    let output = run_example("s3_periodic_run_forever");
+    let lines = output.lines();
+    assert!(!lines.is_empty(), "the periodic task never ran");
+    assert!(
+        lines.iter().all(|line| *line == "Task running..."),
+        "unexpected output:\n{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn s3_create_task_order() {
+    assert_groups(
+        "s3_create_task_order",
+        &[
+            &["Task 2 starting", "Task 1 starting"],
+            &["Task 1 done"],
+            &["Task 2 done"],
+        ],
+    );
+}
+
+#[test]
+fn s3_sleep() {
+    assert_lines("s3_sleep", &["Waiting...", "Done waiting"]);
+}
+
+#[test]
+fn s3_run_in_executor() {
+    assert_lines("s3_run_in_executor", &["Blocking task complete"]);
+}
+
+#[test]
+fn s3_thread_pool_executor() {
+    assert_lines("s3_thread_pool_executor", &["Task completed in executor"]);
+}
+
+#[test]
+fn s3_faulty_task() {
+    assert_lines("s3_faulty_task", &["Caught an error: An error occurred"]);
+}
+
+#[test]
+fn s3_to_thread() {
+    assert_lines("s3_to_thread", &["Blocking task complete"]);
+}
+
+#[test]
+fn s3_thread_shared_data() {
+    assert_lines("s3_thread_shared_data", &["[\"Data from thread\"]"]);
+}
+
+#[test]
+fn s3_run_coroutine_threadsafe() {
+    assert_lines(
+        "s3_run_coroutine_threadsafe",
+        &["Task received in other thread: Hello from main"],
+    );
+}
+
+#[test]
+fn s3_process_worker() {
+    assert_lines(
+        "s3_process_worker",
+        &["Async task running", "Async task done"],
+    );
+}
+
+#[test]
+fn s3_thread_pool_io() {
+    assert_lines("s3_thread_pool_io", &["Task in thread pool"]);
+}
+
+#[test]
+fn s3_process_pool_cpu() {
+    assert_lines("s3_process_pool_cpu", &["499999500000"]);
+}
+
+#[test]
+fn s3_process_pool_args() {
+    assert_lines("s3_process_pool_args", &["Processed Task data"]);
+}
+
+#[test]
+fn s3_process_pool_queue() {
+    assert_lines("s3_process_pool_queue", &["Data from process"]);
+}
+
+#[test]
+fn s3_gui_background_loop() {
+    let mut expected: Vec<String> = (1..=10)
+        .map(|i| format!("Async task iteration {i}"))
+        .collect();
+    expected.push("Async task finished".to_string());
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    assert_lines("s3_gui_background_loop", &expected);
+}
+
+#[test]
+fn s3_debugging() {
+    assert_lines(
+        "s3_debugging",
+        &[
+            "debug mode: true",
+            "all_tasks(): [\"stuck\", \"worker\"]",
+            "worker says: current_task() is \"worker\"",
+            "wait_for(stuck, timeout=0.2): TimeoutError",
+            "stuck cancelled: true",
+        ],
+    );
+}
+
+/// Every `s*_*` example has a test above: a new example without one fails
+/// here instead of going unchecked.
+#[test]
+fn every_seed_example_is_tested() {
+    let this_file = include_str!("seed_examples.rs");
+    let examples_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut untested = Vec::new();
+    for entry in std::fs::read_dir(&examples_dir).expect("cannot list runtime/examples") {
+        let path = entry.expect("cannot read runtime/examples").path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".rs"))
+        else {
+            continue;
+        };
+        let is_seed = name.len() > 3
+            && name.starts_with('s')
+            && name.as_bytes()[1].is_ascii_digit()
+            && name.as_bytes()[2] == b'_';
+        if is_seed && !this_file.contains(&format!("fn {name}()")) {
+            untested.push(name.to_string());
+        }
+    }
+    assert!(
+        untested.is_empty(),
+        "seed examples without a test: {untested:?}"
+    );
+}
