@@ -50,6 +50,7 @@ mod blocking;
 mod builder;
 mod context;
 mod coop;
+pub mod fs;
 pub(crate) mod loom;
 mod reactor;
 mod runtime;
