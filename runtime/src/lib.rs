@@ -48,6 +48,7 @@
 
 mod blocking;
 mod builder;
+mod combinators;
 mod context;
 mod coop;
 pub(crate) mod loom;
@@ -61,6 +62,7 @@ pub use builder::{
     Builder, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_MAX_BLOCKING_THREADS,
     DEFAULT_SLOW_POLL_THRESHOLD,
 };
+pub use combinators::CancelOnDrop;
 pub use context::EnterGuard;
 pub use coop::yield_now;
 pub use runtime::{Handle, Runtime, TimerHandle, DEFAULT_SHUTDOWN_TIMEOUT};

@@ -2,6 +2,7 @@
 
 use super::raw::RawTask;
 use super::{TaskError, TaskId, TaskInfo};
+use crate::combinators::CancelOnDrop;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -120,6 +121,27 @@ impl<T> Task<T> {
     /// A snapshot of the task: id, name, state, spawn location, age, polls.
     pub fn info(&self) -> TaskInfo {
         TaskInfo::from_header(self.raw.header())
+    }
+
+    /// Turns the handle into a future that **cancels** the task if it is
+    /// dropped before the task finished (a plain `Task` detaches instead).
+    ///
+    /// This is what combinators that give up on a future rely on:
+    /// [`try_gather`](crate::try_gather) drops the futures it no longer
+    /// needs, and a `CancelOnDrop` among them cancels its task.
+    ///
+    /// ```
+    /// # runtime::run(async {
+    /// use std::time::Duration;
+    /// let task = runtime::spawn(runtime::sleep(Duration::from_secs(60)));
+    /// let guard = task.cancel_on_drop();
+    /// let probe = guard.task().id();
+    /// drop(guard); // the sleeping task is cancelled, not detached
+    /// # let _ = probe;
+    /// # });
+    /// ```
+    pub fn cancel_on_drop(self) -> CancelOnDrop<T> {
+        CancelOnDrop::new(self)
     }
 
     /// Blocks this thread until the task finishes and returns its output:
