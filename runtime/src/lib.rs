@@ -62,7 +62,7 @@ pub use builder::{
     Builder, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_MAX_BLOCKING_THREADS,
     DEFAULT_SLOW_POLL_THRESHOLD,
 };
-pub use combinators::CancelOnDrop;
+pub use combinators::{CancelOnDrop, InvalidState, Promise, PromiseError, PromiseFuture};
 pub use context::EnterGuard;
 pub use coop::yield_now;
 pub use runtime::{Handle, Runtime, TimerHandle, DEFAULT_SHUTDOWN_TIMEOUT};

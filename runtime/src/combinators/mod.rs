@@ -37,5 +37,7 @@
 //! (`ready_set.rs`) and poll only the children that were woken.
 
 mod cancel_on_drop;
+mod promise;
 
 pub use cancel_on_drop::CancelOnDrop;
+pub use promise::{InvalidState, Promise, PromiseError, PromiseFuture};
