@@ -62,7 +62,12 @@ pub use builder::{
     Builder, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_MAX_BLOCKING_THREADS,
     DEFAULT_SLOW_POLL_THRESHOLD,
 };
-pub use combinators::{CancelOnDrop, InvalidState, Promise, PromiseError, PromiseFuture};
+#[doc(hidden)]
+pub use combinators::macro_support as __private;
+pub use combinators::{
+    as_completed, gather, try_gather, wait, AsCompleted, AsCompletedTimeout, CancelOnDrop, Gather,
+    InvalidState, Promise, PromiseError, PromiseFuture, ReturnWhen, TryGather, Wait,
+};
 pub use context::EnterGuard;
 pub use coop::yield_now;
 pub use runtime::{Handle, Runtime, TimerHandle, DEFAULT_SHUTDOWN_TIMEOUT};

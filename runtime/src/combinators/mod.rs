@@ -36,8 +36,60 @@
 //! Combinators over many children give each child its own waker
 //! (`ready_set.rs`) and poll only the children that were woken.
 
+mod as_completed;
 mod cancel_on_drop;
+mod gather;
+mod maybe_done;
 mod promise;
+mod ready_set;
+mod try_gather;
+mod wait;
 
+pub use as_completed::{as_completed, AsCompleted, AsCompletedTimeout};
 pub use cancel_on_drop::CancelOnDrop;
+pub use gather::{gather, Gather};
 pub use promise::{InvalidState, Promise, PromiseError, PromiseFuture};
+pub use try_gather::{try_gather, TryGather};
+pub use wait::{wait, ReturnWhen, Wait};
+
+/// What the [`gather!`](crate::gather!) macro expands to; not a public API.
+#[doc(hidden)]
+pub mod macro_support {
+    pub use super::maybe_done::MaybeDone;
+    pub use super::ready_set::ReadySet;
+
+    /// Counts the macro's futures: `0 $(+ one(&slot))*`.
+    pub fn one<T: ?Sized>(_: &T) -> usize {
+        1
+    }
+
+    /// The woken indices of one poll, as flags the macro can test by index.
+    #[derive(Debug)]
+    pub struct Woken {
+        flags: Vec<bool>,
+        scratch: Vec<usize>,
+    }
+
+    impl Woken {
+        /// Room for `len` futures.
+        pub fn new(len: usize) -> Woken {
+            Woken {
+                flags: vec![false; len],
+                scratch: Vec::with_capacity(len),
+            }
+        }
+
+        /// Drains `set` (installing `waker` as the parent) into the flags.
+        pub fn collect(&mut self, set: &ReadySet, waker: &std::task::Waker) {
+            set.drain(waker, &mut self.scratch);
+            for index in self.scratch.drain(..) {
+                self.flags[index] = true;
+            }
+        }
+
+        /// True (once) if future `index` was woken.
+        pub fn take(&mut self, index: usize) -> bool {
+            std::mem::replace(&mut self.flags[index], false)
+        }
+    }
+}
