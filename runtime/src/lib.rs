@@ -65,8 +65,9 @@ pub use builder::{
 #[doc(hidden)]
 pub use combinators::macro_support as __private;
 pub use combinators::{
-    as_completed, gather, try_gather, wait, AsCompleted, AsCompletedTimeout, CancelOnDrop, Gather,
-    InvalidState, Promise, PromiseError, PromiseFuture, ReturnWhen, TryGather, Wait,
+    as_completed, gather, shield, try_gather, wait, wait_for, AsCompleted, AsCompletedTimeout,
+    CancelOnDrop, Gather, InvalidState, Promise, PromiseError, PromiseFuture, ReturnWhen, Shield,
+    TryGather, Wait, WaitFor,
 };
 pub use context::EnterGuard;
 pub use coop::yield_now;

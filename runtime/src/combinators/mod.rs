@@ -42,15 +42,19 @@ mod gather;
 mod maybe_done;
 mod promise;
 mod ready_set;
+mod shield;
 mod try_gather;
 mod wait;
+mod wait_for;
 
 pub use as_completed::{as_completed, AsCompleted, AsCompletedTimeout};
 pub use cancel_on_drop::CancelOnDrop;
 pub use gather::{gather, Gather};
 pub use promise::{InvalidState, Promise, PromiseError, PromiseFuture};
+pub use shield::{shield, Shield};
 pub use try_gather::{try_gather, TryGather};
 pub use wait::{wait, ReturnWhen, Wait};
+pub use wait_for::{wait_for, WaitFor};
 
 /// What the [`gather!`](crate::gather!) macro expands to; not a public API.
 #[doc(hidden)]
