@@ -77,6 +77,7 @@ pub use task::{
     all_tasks, create_task, current_task, spawn, spawn_local, Task, TaskError, TaskId, TaskInfo,
     TaskState,
 };
+pub use time::{deadline, deadline_at, Deadline, DeadlineHandle};
 pub use time::{
     interval, interval_at, sleep, sleep_until, timeout, timeout_at, Interval, Sleep, TimeoutError,
 };
