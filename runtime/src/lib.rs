@@ -67,6 +67,7 @@ pub use combinators::macro_support as __private;
 pub use combinators::{
     as_completed, gather, shield, try_gather, wait, wait_for, AsCompleted, AsCompletedTimeout,
     CancelOnDrop, Gather, InvalidState, Promise, PromiseError, PromiseFuture, ReturnWhen, Shield,
+    TaskFailure, TaskGroup, TaskGroupClosed, TaskGroupError, TaskGroupHandle, TaskGroupJoin,
     TryGather, Wait, WaitFor,
 };
 pub use context::EnterGuard;

@@ -144,6 +144,14 @@ impl<T> Task<T> {
         CancelOnDrop::new(self)
     }
 
+    /// A handle that can only cancel the task (tokio's `AbortHandle`): it
+    /// counts a reference, so the task's memory stays valid, but it has no
+    /// interest in the output. `TaskGroup` keeps one per member.
+    pub(crate) fn cancel_handle(&self) -> CancelHandle {
+        self.raw.header().state.ref_inc();
+        CancelHandle { raw: self.raw }
+    }
+
     /// Blocks this thread until the task finishes and returns its output:
     /// the other half of asyncio's `run_coroutine_threadsafe`, for threads
     /// that are not running the runtime.
@@ -205,6 +213,37 @@ impl<T> fmt::Debug for Task<T> {
         f.debug_struct("Task")
             .field("id", &self.id())
             .field("state", &self.info().state())
+            .finish()
+    }
+}
+
+/// Cancels a task without owning its output (see [`Task::cancel_handle`]).
+///
+/// # Invariant
+/// Holds one counted reference to the task (taken by `ref_inc` in
+/// `cancel_handle`, given back in `Drop`), the way a waker does.
+pub(crate) struct CancelHandle {
+    raw: RawTask,
+}
+
+impl CancelHandle {
+    /// Requests cancellation, as [`Task::cancel`] does. Returns false if the
+    /// task had already finished.
+    pub(crate) fn cancel(&self) -> bool {
+        self.raw.cancel()
+    }
+}
+
+impl Drop for CancelHandle {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelHandle")
+            .field("id", &self.raw.header().id)
             .finish()
     }
 }

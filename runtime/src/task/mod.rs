@@ -23,6 +23,7 @@ mod loom_tests;
 pub use builder::Builder;
 pub use error::TaskError;
 pub use info::{TaskId, TaskInfo, TaskState};
+pub(crate) use join::CancelHandle;
 pub use join::Task;
 
 pub(crate) use info::Meta;
