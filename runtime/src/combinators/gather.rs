@@ -40,8 +40,8 @@ use std::task::{Context, Poll};
 /// Each argument may be any [`IntoFuture`]; the futures are created when
 /// the macro is evaluated and polled when the result is awaited. Nothing is
 /// spawned: the futures may borrow local data, and they make progress only
-/// while the gather is awaited. Only the futures that were woken are polled
-/// again (see the [`gather`](fn@crate::gather) function for the design).
+/// while the gather is awaited. Each future has its own waker, so only the
+/// futures that were woken are polled again.
 ///
 /// ```
 /// # runtime::run(async {

@@ -225,3 +225,40 @@ impl<E: Error + 'static> Error for TaskGroupError<E> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_the_first_failure_then_the_others() {
+        let error = TaskGroupError::new(vec![
+            TaskFailure::Error("disk full"),
+            TaskFailure::Panicked(Box::new("boom")),
+            TaskFailure::Error("timeout"),
+        ]);
+        assert_eq!(
+            error.to_string(),
+            "3 tasks of the group failed; first: disk full; then: task panicked: boom; timeout"
+        );
+        assert_eq!(
+            format!("{error:?}"),
+            r#"TaskGroupError { failures: [Error("disk full"), Panicked("boom"), Error("timeout")] }"#
+        );
+        assert!(matches!(
+            error.into_first(),
+            TaskFailure::Error("disk full")
+        ));
+    }
+
+    #[test]
+    fn the_source_is_the_first_error() {
+        let io = std::io::Error::other("unplugged");
+        let error = TaskGroupError::new(vec![TaskFailure::Error(io)]);
+        assert_eq!(error.source().unwrap().to_string(), "unplugged");
+        let panicked = TaskGroupError::<std::io::Error>::new(vec![TaskFailure::Panicked(
+            Box::new(String::from("boom")),
+        )]);
+        assert!(panicked.source().is_none());
+    }
+}
