@@ -73,6 +73,13 @@ where
 }
 
 /// The stream returned by [`as_completed`].
+///
+/// ```
+/// # runtime::run(async {
+/// let mut stream: runtime::AsCompleted<u8> = runtime::as_completed([runtime::spawn(async { 1 })]);
+/// assert_eq!(stream.next().await.unwrap().unwrap(), 1);
+/// # });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<T> {
     /// `None` once yielded (or taken by `into_pending`).
@@ -260,6 +267,20 @@ impl<T> fmt::Debug for AsCompleted<T> {
 /// `Err(TimeoutError)` and ends. The remaining tasks are *not* cancelled:
 /// take them back with [`into_pending`](AsCompletedTimeout::into_pending),
 /// or drop the stream to detach them (asyncio leaves them running too).
+///
+/// ```
+/// # runtime::run(async {
+/// use runtime::{AsCompletedTimeout, TimeoutError};
+/// use std::time::Duration;
+///
+/// let tasks = [runtime::spawn(std::future::pending::<u8>())];
+/// let mut stream: AsCompletedTimeout<u8> =
+///     runtime::as_completed(tasks).timeout(Duration::from_millis(5));
+/// assert_eq!(stream.next().await.unwrap().unwrap_err(), TimeoutError::new());
+/// assert!(stream.next().await.is_none());
+/// # for task in stream.into_pending() { task.cancel(); }
+/// # });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompletedTimeout<T> {
     inner: AsCompleted<T>,

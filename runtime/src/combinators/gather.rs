@@ -140,6 +140,14 @@ where
 }
 
 /// The future returned by [`gather`](fn@gather).
+///
+/// ```
+/// # runtime::run(async {
+/// use std::future::{ready, Ready};
+/// let all: runtime::Gather<Ready<u8>> = runtime::gather([ready(1), ready(2)]);
+/// assert_eq!(all.await, [1, 2]);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F: Future> {
     join: Join<F>,

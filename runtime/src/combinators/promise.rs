@@ -103,6 +103,13 @@ enum Outcome<T, E> {
 }
 
 /// Why awaiting a [`Promise`] produced no value.
+///
+/// ```
+/// use runtime::{Promise, PromiseError};
+/// let promise = Promise::<u8, String>::new();
+/// promise.cancel();
+/// assert_eq!(promise.wait_blocking(), Err(PromiseError::Cancelled));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub enum PromiseError<E> {
     /// The promise was cancelled (asyncio's `CancelledError`).
@@ -116,6 +123,13 @@ pub enum PromiseError<E> {
 }
 
 /// The promise was already settled (asyncio's `InvalidStateError`).
+///
+/// ```
+/// let promise = runtime::Promise::<u8, String>::new();
+/// promise.set_result(1).unwrap();
+/// let error: runtime::InvalidState = promise.set_result(2).unwrap_err();
+/// assert_eq!(error, runtime::InvalidState::new());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvalidState(());
 
@@ -371,6 +385,16 @@ impl<T: Clone, E: Clone> IntoFuture for &Promise<T, E> {
 
 /// The future of a [`Promise`]'s outcome, made by [`Promise::wait`] or by
 /// awaiting a promise. Each one is an independent awaiter.
+///
+/// ```
+/// # runtime::run(async {
+/// let promise = runtime::Promise::<u8, String>::new();
+/// let first: runtime::PromiseFuture<u8, String> = promise.wait();
+/// let second = promise.wait();
+/// promise.set_result(8).unwrap();
+/// assert_eq!((first.await, second.await), (Ok(8), Ok(8)));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct PromiseFuture<T, E = AnyError> {
     promise: Promise<T, E>,

@@ -60,6 +60,13 @@ where
 }
 
 /// The future returned by [`shield`]; dropping it leaves the task running.
+///
+/// ```
+/// # runtime::run(async {
+/// let shielded: runtime::Shield<u8> = runtime::shield(async { 3 });
+/// assert_eq!(shielded.await.unwrap(), 3);
+/// # });
+/// ```
 #[must_use = "the work runs anyway; await the Shield for its output"]
 pub struct Shield<T> {
     task: Task<T>,

@@ -139,6 +139,16 @@ pub struct TaskGroupHandle<E = Infallible> {
 /// [`TaskGroup::spawn`] was refused: the group has finished (its `join`
 /// returned, or it was dropped) or is shutting down after a failure
 /// (asyncio's `RuntimeError: TaskGroup is finished / shutting down`).
+///
+/// ```
+/// # runtime::run(async {
+/// let group = runtime::TaskGroup::<()>::new();
+/// let handle = group.handle();
+/// drop(group);
+/// let refused: runtime::TaskGroupClosed = handle.spawn(async { Ok(()) }).unwrap_err();
+/// println!("{refused}");
+/// # });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TaskGroupClosed(());
 
@@ -409,6 +419,15 @@ impl<E> Drop for TaskGroup<E> {
 }
 
 /// The future returned by [`TaskGroup::join`].
+///
+/// ```
+/// # runtime::run(async {
+/// let group = runtime::TaskGroup::<String>::new();
+/// group.spawn(async { Ok(()) }).unwrap();
+/// let joining: runtime::TaskGroupJoin<String> = group.join();
+/// assert!(joining.await.is_ok());
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited; dropping this cancels the group"]
 pub struct TaskGroupJoin<E> {
     group: TaskGroup<E>,

@@ -11,6 +11,18 @@ use std::error::Error;
 use std::fmt;
 
 /// How one member of a [`TaskGroup`](crate::TaskGroup) failed.
+///
+/// ```
+/// # runtime::run(async {
+/// use runtime::{TaskFailure, TaskGroup};
+/// let group = TaskGroup::<u32>::new();
+/// group.spawn(async { Err::<(), _>(7) }).unwrap();
+/// match group.join().await.unwrap_err().into_first() {
+///     TaskFailure::Error(code) => assert_eq!(code, 7),
+///     TaskFailure::Panicked(payload) => std::panic::resume_unwind(payload),
+/// }
+/// # });
+/// ```
 pub enum TaskFailure<E> {
     /// The member returned `Err`.
     Error(E),

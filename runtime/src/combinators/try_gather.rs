@@ -58,6 +58,15 @@ where
 }
 
 /// The future returned by [`try_gather`].
+///
+/// ```
+/// # runtime::run(async {
+/// use std::future::{ready, Ready};
+/// let all: runtime::TryGather<Ready<Result<u8, ()>>> =
+///     runtime::try_gather([ready(Ok(1)), ready(Err(())), ready(Ok(3))]);
+/// assert_eq!(all.await, Err(()));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct TryGather<F: Future> {
     join: Join<F>,

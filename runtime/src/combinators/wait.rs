@@ -30,6 +30,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// When [`wait`] returns (asyncio's `return_when` constants).
+///
+/// ```
+/// assert_eq!(runtime::ReturnWhen::default(), runtime::ReturnWhen::AllCompleted);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ReturnWhen {
     /// As soon as any task finishes, however it finishes
@@ -99,6 +103,15 @@ where
 }
 
 /// The future returned by [`wait`].
+///
+/// ```
+/// # runtime::run(async {
+/// use runtime::{ReturnWhen, Wait};
+/// let waiting: Wait<u8> = runtime::wait([runtime::spawn(async { 1 })], ReturnWhen::AllCompleted, None);
+/// let (done, pending) = waiting.await;
+/// assert_eq!((done.len(), pending.len()), (1, 0));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
     /// Emptied when the future completes.

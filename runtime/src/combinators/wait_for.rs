@@ -74,6 +74,15 @@ pub fn wait_for<T>(duration: Duration, task: Task<T>) -> WaitFor<T> {
 }
 
 /// The future returned by [`wait_for`].
+///
+/// ```
+/// # runtime::run(async {
+/// use std::time::Duration;
+/// let waiting: runtime::WaitFor<u8> =
+///     runtime::wait_for(Duration::from_secs(1), runtime::spawn(async { 4 }));
+/// assert_eq!(waiting.await.unwrap().unwrap(), 4);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct WaitFor<T> {
     /// Cancels the task if we are dropped early (step 4).

@@ -304,6 +304,15 @@ impl DeadlineHandle {
 
 pin_project_lite::pin_project! {
     /// The future returned by [`Deadline::run`].
+    ///
+    /// ```
+    /// # runtime::run(async {
+    /// use runtime::time::WithDeadline;
+    /// let running: WithDeadline<std::future::Ready<u8>> =
+    ///     runtime::deadline(None).run(std::future::ready(1));
+    /// assert_eq!(running.await, Ok(1));
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct WithDeadline<F> {
         #[pin]
