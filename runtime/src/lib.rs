@@ -48,6 +48,7 @@
 
 mod blocking;
 mod builder;
+mod combinators;
 mod context;
 mod coop;
 pub mod fs;
@@ -64,6 +65,14 @@ pub use builder::{
     Builder, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_MAX_BLOCKING_THREADS,
     DEFAULT_SLOW_POLL_THRESHOLD,
 };
+#[doc(hidden)]
+pub use combinators::macro_support as __private;
+pub use combinators::{
+    as_completed, gather, shield, try_gather, wait, wait_for, AsCompleted, AsCompletedTimeout,
+    CancelOnDrop, Gather, InvalidState, Promise, PromiseError, PromiseFuture, ReturnWhen, Shield,
+    TaskFailure, TaskGroup, TaskGroupClosed, TaskGroupError, TaskGroupHandle, TaskGroupJoin,
+    TryGather, Wait, WaitFor,
+};
 pub use context::EnterGuard;
 pub use coop::yield_now;
 pub use runtime::{Handle, Runtime, TimerHandle, DEFAULT_SHUTDOWN_TIMEOUT};
@@ -72,6 +81,7 @@ pub use task::{
     all_tasks, create_task, current_task, dump_tasks, spawn, spawn_local, Task, TaskError, TaskId,
     TaskInfo, TaskState,
 };
+pub use time::{deadline, deadline_at, Deadline, DeadlineHandle};
 pub use time::{
     interval, interval_at, sleep, sleep_until, timeout, timeout_at, Interval, Sleep, TimeoutError,
 };

@@ -2,6 +2,7 @@
 
 use super::raw::RawTask;
 use super::{TaskError, TaskId, TaskInfo};
+use crate::combinators::CancelOnDrop;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -126,6 +127,35 @@ impl<T> Task<T> {
         TaskInfo::from_header(self.raw.header())
     }
 
+    /// Turns the handle into a future that **cancels** the task if it is
+    /// dropped before the task finished (a plain `Task` detaches instead).
+    ///
+    /// This is what combinators that give up on a future rely on:
+    /// [`try_gather`](crate::try_gather) drops the futures it no longer
+    /// needs, and a `CancelOnDrop` among them cancels its task.
+    ///
+    /// ```
+    /// # runtime::run(async {
+    /// use std::time::Duration;
+    /// let task = runtime::spawn(runtime::sleep(Duration::from_secs(60)));
+    /// let guard = task.cancel_on_drop();
+    /// let probe = guard.task().id();
+    /// drop(guard); // the sleeping task is cancelled, not detached
+    /// # let _ = probe;
+    /// # });
+    /// ```
+    pub fn cancel_on_drop(self) -> CancelOnDrop<T> {
+        CancelOnDrop::new(self)
+    }
+
+    /// A handle that can only cancel the task (tokio's `AbortHandle`): it
+    /// counts a reference, so the task's memory stays valid, but it has no
+    /// interest in the output. `TaskGroup` keeps one per member.
+    pub(crate) fn cancel_handle(&self) -> CancelHandle {
+        self.raw.header().state.ref_inc();
+        CancelHandle { raw: self.raw }
+    }
+
     /// Blocks this thread until the task finishes and returns its output:
     /// the other half of asyncio's `run_coroutine_threadsafe`, for threads
     /// that are not running the runtime.
@@ -187,6 +217,37 @@ impl<T> fmt::Debug for Task<T> {
         f.debug_struct("Task")
             .field("id", &self.id())
             .field("state", &self.info().state())
+            .finish()
+    }
+}
+
+/// Cancels a task without owning its output (see [`Task::cancel_handle`]).
+///
+/// # Invariant
+/// Holds one counted reference to the task (taken by `ref_inc` in
+/// `cancel_handle`, given back in `Drop`), the way a waker does.
+pub(crate) struct CancelHandle {
+    raw: RawTask,
+}
+
+impl CancelHandle {
+    /// Requests cancellation, as [`Task::cancel`] does. Returns false if the
+    /// task had already finished.
+    pub(crate) fn cancel(&self) -> bool {
+        self.raw.cancel()
+    }
+}
+
+impl Drop for CancelHandle {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelHandle")
+            .field("id", &self.raw.header().id)
             .finish()
     }
 }

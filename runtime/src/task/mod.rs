@@ -25,6 +25,7 @@ pub use builder::Builder;
 pub use cancel::{cancel_requested, cancelled};
 pub use error::TaskError;
 pub use info::{TaskId, TaskInfo, TaskState};
+pub(crate) use join::CancelHandle;
 pub use join::Task;
 
 pub(crate) use info::Meta;

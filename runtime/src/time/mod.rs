@@ -1,5 +1,5 @@
-//! Time: [`sleep`], [`sleep_until`], [`interval`], [`timeout`] and the
-//! timer machinery behind them.
+//! Time: [`sleep`], [`sleep_until`], [`interval`], [`timeout`], the
+//! re-schedulable [`deadline`] scope, and the timer machinery behind them.
 //!
 //! # Design
 //! Each worker owns a timer shard: a timing wheel (`wheel.rs`: O(1) insert and
@@ -16,11 +16,13 @@
 //! Deadlines round *up* to the next millisecond tick: a timer never fires
 //! early, and a sub-millisecond sleep does not become a busy loop.
 
+mod deadline;
 mod interval;
 mod sleep;
 mod timeout;
 pub(crate) mod wheel;
 
+pub use deadline::{deadline, deadline_at, Deadline, DeadlineHandle, WithDeadline};
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub(crate) use sleep::far_future as far_future_instant;
 pub use sleep::{sleep, sleep_until, Sleep};
