@@ -53,6 +53,7 @@ mod context;
 mod coop;
 pub mod fs;
 pub(crate) mod loom;
+#[allow(dead_code)] // Until `net` (and `process`) use it.
 mod reactor;
 mod runtime;
 mod scheduler;
