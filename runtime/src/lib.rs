@@ -53,11 +53,15 @@ mod context;
 mod coop;
 pub mod fs;
 pub(crate) mod loom;
-#[allow(dead_code)] // Until `net` (and `process`) use it.
+#[cfg(unix)]
+pub mod process;
 mod reactor;
 mod runtime;
 mod scheduler;
+#[cfg(unix)]
+pub mod signal;
 pub mod sync;
+mod sys;
 pub mod task;
 pub mod time;
 

@@ -16,6 +16,7 @@ const WRITABLE: usize = 1 << 1;
 const READ_CLOSED: usize = 1 << 2;
 const WRITE_CLOSED: usize = 1 << 3;
 const SHUTDOWN: usize = 1 << 4;
+#[cfg(test)]
 const READINESS_MASK: usize = READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED;
 const TICK_SHIFT: u32 = 16;
 const TICK_ONE: usize = 1 << TICK_SHIFT;
