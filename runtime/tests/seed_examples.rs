@@ -261,6 +261,14 @@ fn s1_hello_world() {
 }
 
 #[test]
+fn s1_gather_two_tasks() {
+    assert_lines(
+        "s1_gather_two_tasks",
+        &["Task 1 completed", "Task 2 completed"],
+    );
+}
+
+#[test]
 fn s1_fetch_data() {
     assert_lines(
         "s1_fetch_data",
@@ -268,6 +276,21 @@ fn s1_fetch_data() {
             "Fetching data from: https://example.com",
             "Data fetched from: https://example.com",
             "Received data: Data from https://example.com",
+        ],
+    );
+}
+
+#[test]
+fn s1_gather_started_completed() {
+    // gather! polls in argument order inside one task, so even the two
+    // "started" lines are ordered, as in asyncio.
+    assert_lines(
+        "s1_gather_started_completed",
+        &[
+            "Task 1 started",
+            "Task 2 started",
+            "Task 2 completed",
+            "Task 1 completed",
         ],
     );
 }
@@ -392,6 +415,21 @@ fn s2_say_hello() {
     assert_lines("s2_say_hello", &["Hello, World!"]);
 }
 
+#[test]
+fn s2_gather_three() {
+    // All three start before any finishes (they overlap); the sleeps end
+    // together, so the "finished" lines may come in any order.
+    assert_groups(
+        "s2_gather_three",
+        &[
+            &["Task 1 started"],
+            &["Task 2 started"],
+            &["Task 3 started"],
+            &["Task 1 finished", "Task 2 finished", "Task 3 finished"],
+        ],
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Seed 003: Thomas Spielauer's asyncio overview.
 
@@ -436,8 +474,29 @@ fn s3_create_task_order() {
 }
 
 #[test]
+fn s3_gather_cooperative() {
+    assert_lines(
+        "s3_gather_cooperative",
+        &[
+            "Task 1: Starting",
+            "Task 2: Starting",
+            "Task 2: Done",
+            "Task 1: Done",
+        ],
+    );
+}
+
+#[test]
 fn s3_sleep() {
     assert_lines("s3_sleep", &["Waiting...", "Done waiting"]);
+}
+
+#[test]
+fn s3_gather_results() {
+    assert_lines(
+        "s3_gather_results",
+        &[r#"["Task 1 complete", "Task 2 complete", "Task 3 complete"]"#],
+    );
 }
 
 #[test]
