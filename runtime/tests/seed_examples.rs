@@ -261,6 +261,11 @@ fn s1_hello_world() {
 }
 
 #[test]
+fn s1_future() {
+    assert_lines("s1_future", &["Data"]);
+}
+
+#[test]
 fn s1_gather_two_tasks() {
     assert_lines(
         "s1_gather_two_tasks",
@@ -357,6 +362,38 @@ fn s1_create_task_loop() {
 }
 
 #[test]
+fn s1_semaphore() {
+    // Five of each line; the number of workers between "started" and
+    // "finished" never exceeds the semaphore's 2, and reaches it (two run
+    // at once).
+    let output = run_example("s1_semaphore");
+    let lines = output.lines();
+    let count = |text: &str| lines.iter().filter(|line| **line == text).count();
+    assert_eq!(
+        (count("Task started"), count("Task finished"), lines.len()),
+        (5, 5, 10),
+        "unexpected output:\n{}",
+        output.stdout
+    );
+    let mut running = 0;
+    let mut most = 0;
+    for line in &lines {
+        if *line == "Task started" {
+            running += 1;
+        } else {
+            assert!(running > 0, "a finish without a start:\n{}", output.stdout);
+            running -= 1;
+        }
+        most = most.max(running);
+    }
+    assert_eq!(
+        most, 2,
+        "the semaphore should let exactly two run at once:\n{}",
+        output.stdout
+    );
+}
+
+#[test]
 fn s1_call_soon_later() {
     assert_lines(
         "s1_call_soon_later",
@@ -375,10 +412,46 @@ fn s1_delay() {
 }
 
 #[test]
+fn s1_cpu_gather() {
+    // The two tasks run in parallel: their lines may interleave in any
+    // way, but each task says it is calculating before it is done.
+    let output = run_example("s1_cpu_gather");
+    let lines = output.lines();
+    let mut sorted = lines.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [
+            "Calculating product...",
+            "Calculating sum...",
+            "Product calculated!",
+            "Sum calculated!",
+        ],
+        "unexpected output:\n{}",
+        output.stdout
+    );
+    let at = |text: &str| lines.iter().position(|line| *line == text).unwrap();
+    assert!(
+        at("Calculating sum...") < at("Sum calculated!")
+            && at("Calculating product...") < at("Product calculated!"),
+        "a task finished before it started:\n{}",
+        output.stdout
+    );
+}
+
+#[test]
 fn s1_divide() {
     assert_lines(
         "s1_divide",
         &["The result is: 2.0", "Error: Cannot divide by zero"],
+    );
+}
+
+#[test]
+fn s1_task_errors() {
+    assert_lines(
+        "s1_task_errors",
+        &["Error in task1: Something went wrong in task1"],
     );
 }
 
@@ -432,6 +505,19 @@ fn s2_gather_three() {
 
 // ---------------------------------------------------------------------------
 // Seed 003: Thomas Spielauer's asyncio overview.
+
+#[test]
+fn s3_as_completed() {
+    // Completion order, not start order.
+    assert_lines(
+        "s3_as_completed",
+        &[
+            "Content from http://example.com/3 after 1 seconds",
+            "Content from http://example.com/2 after 2 seconds",
+            "Content from http://example.com/1 after 3 seconds",
+        ],
+    );
+}
 
 #[test]
 fn s3_say_hello_loop() {
