@@ -407,6 +407,19 @@ fn s1_wait_for_timeout() {
 }
 
 #[test]
+fn s1_shield_timeout() {
+    // The caller times out at 3 (tutorial) seconds; the shielded work
+    // carries on and finishes at 5.
+    assert_lines(
+        "s1_shield_timeout",
+        &[
+            "The operation timed out",
+            "fetch_data finished anyway (shielded)",
+        ],
+    );
+}
+
+#[test]
 fn s1_delay() {
     assert_lines("s1_delay", &["Before delay", "After delay"]);
 }
