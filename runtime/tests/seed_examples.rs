@@ -632,6 +632,33 @@ fn s3_run_coroutine_threadsafe() {
 }
 
 #[test]
+fn s3_thread_lock() {
+    // The thread and the coroutine race to append first.
+    let output = run_example("s3_thread_lock");
+    let lines = output.lines();
+    assert!(
+        lines == [r#"["Data from thread", "Data from async task"]"#]
+            || lines == [r#"["Data from async task", "Data from thread"]"#],
+        "unexpected output:\n{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn s3_asyncio_lock() {
+    // The lock is FIFO and function one asks first: one holds it through
+    // its sleep, then two.
+    assert_lines(
+        "s3_asyncio_lock",
+        &[
+            "Async function one completed",
+            "Async function two completed",
+            r#"["Data from async function one", "Data from async function two"]"#,
+        ],
+    );
+}
+
+#[test]
 fn s3_process_worker() {
     assert_lines(
         "s3_process_worker",
