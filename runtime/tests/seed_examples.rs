@@ -624,6 +624,15 @@ fn s3_thread_shared_data() {
 }
 
 #[test]
+fn s3_thread_queue_loop() {
+    let expected: Vec<String> = (0..5)
+        .map(|i| format!("Processed in thread: Task {i}"))
+        .collect();
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    assert_lines("s3_thread_queue_loop", &expected);
+}
+
+#[test]
 fn s3_run_coroutine_threadsafe() {
     assert_lines(
         "s3_run_coroutine_threadsafe",
