@@ -696,6 +696,21 @@ fn s3_process_pool_queue() {
 }
 
 #[test]
+fn s3_gui_polling() {
+    assert_lines(
+        "s3_gui_polling",
+        &[
+            "Step 1 complete",
+            "Step 2 complete",
+            "Step 3 complete",
+            "Step 4 complete",
+            "Step 5 complete",
+            "Task finished",
+        ],
+    );
+}
+
+#[test]
 fn s3_gui_background_loop() {
     let mut expected: Vec<String> = (1..=10)
         .map(|i| format!("Async task iteration {i}"))
