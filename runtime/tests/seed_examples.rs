@@ -261,6 +261,19 @@ fn s1_hello_world() {
 }
 
 #[test]
+fn s1_future() {
+    assert_lines("s1_future", &["Data"]);
+}
+
+#[test]
+fn s1_gather_two_tasks() {
+    assert_lines(
+        "s1_gather_two_tasks",
+        &["Task 1 completed", "Task 2 completed"],
+    );
+}
+
+#[test]
 fn s1_fetch_data() {
     assert_lines(
         "s1_fetch_data",
@@ -268,6 +281,21 @@ fn s1_fetch_data() {
             "Fetching data from: https://example.com",
             "Data fetched from: https://example.com",
             "Received data: Data from https://example.com",
+        ],
+    );
+}
+
+#[test]
+fn s1_gather_started_completed() {
+    // gather! polls in argument order inside one task, so even the two
+    // "started" lines are ordered, as in asyncio.
+    assert_lines(
+        "s1_gather_started_completed",
+        &[
+            "Task 1 started",
+            "Task 2 started",
+            "Task 2 completed",
+            "Task 1 completed",
         ],
     );
 }
@@ -334,6 +362,38 @@ fn s1_create_task_loop() {
 }
 
 #[test]
+fn s1_semaphore() {
+    // Five of each line; the number of workers between "started" and
+    // "finished" never exceeds the semaphore's 2, and reaches it (two run
+    // at once).
+    let output = run_example("s1_semaphore");
+    let lines = output.lines();
+    let count = |text: &str| lines.iter().filter(|line| **line == text).count();
+    assert_eq!(
+        (count("Task started"), count("Task finished"), lines.len()),
+        (5, 5, 10),
+        "unexpected output:\n{}",
+        output.stdout
+    );
+    let mut running = 0;
+    let mut most = 0;
+    for line in &lines {
+        if *line == "Task started" {
+            running += 1;
+        } else {
+            assert!(running > 0, "a finish without a start:\n{}", output.stdout);
+            running -= 1;
+        }
+        most = most.max(running);
+    }
+    assert_eq!(
+        most, 2,
+        "the semaphore should let exactly two run at once:\n{}",
+        output.stdout
+    );
+}
+
+#[test]
 fn s1_call_soon_later() {
     assert_lines(
         "s1_call_soon_later",
@@ -347,8 +407,49 @@ fn s1_wait_for_timeout() {
 }
 
 #[test]
+fn s1_shield_timeout() {
+    // The caller times out at 3 (tutorial) seconds; the shielded work
+    // carries on and finishes at 5.
+    assert_lines(
+        "s1_shield_timeout",
+        &[
+            "The operation timed out",
+            "fetch_data finished anyway (shielded)",
+        ],
+    );
+}
+
+#[test]
 fn s1_delay() {
     assert_lines("s1_delay", &["Before delay", "After delay"]);
+}
+
+#[test]
+fn s1_cpu_gather() {
+    // The two tasks run in parallel: their lines may interleave in any
+    // way, but each task says it is calculating before it is done.
+    let output = run_example("s1_cpu_gather");
+    let lines = output.lines();
+    let mut sorted = lines.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [
+            "Calculating product...",
+            "Calculating sum...",
+            "Product calculated!",
+            "Sum calculated!",
+        ],
+        "unexpected output:\n{}",
+        output.stdout
+    );
+    let at = |text: &str| lines.iter().position(|line| *line == text).unwrap();
+    assert!(
+        at("Calculating sum...") < at("Sum calculated!")
+            && at("Calculating product...") < at("Product calculated!"),
+        "a task finished before it started:\n{}",
+        output.stdout
+    );
 }
 
 #[test]
@@ -356,6 +457,14 @@ fn s1_divide() {
     assert_lines(
         "s1_divide",
         &["The result is: 2.0", "Error: Cannot divide by zero"],
+    );
+}
+
+#[test]
+fn s1_task_errors() {
+    assert_lines(
+        "s1_task_errors",
+        &["Error in task1: Something went wrong in task1"],
     );
 }
 
@@ -392,8 +501,36 @@ fn s2_say_hello() {
     assert_lines("s2_say_hello", &["Hello, World!"]);
 }
 
+#[test]
+fn s2_gather_three() {
+    // All three start before any finishes (they overlap); the sleeps end
+    // together, so the "finished" lines may come in any order.
+    assert_groups(
+        "s2_gather_three",
+        &[
+            &["Task 1 started"],
+            &["Task 2 started"],
+            &["Task 3 started"],
+            &["Task 1 finished", "Task 2 finished", "Task 3 finished"],
+        ],
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Seed 003: Thomas Spielauer's asyncio overview.
+
+#[test]
+fn s3_as_completed() {
+    // Completion order, not start order.
+    assert_lines(
+        "s3_as_completed",
+        &[
+            "Content from http://example.com/3 after 1 seconds",
+            "Content from http://example.com/2 after 2 seconds",
+            "Content from http://example.com/1 after 3 seconds",
+        ],
+    );
+}
 
 #[test]
 fn s3_say_hello_loop() {
@@ -436,8 +573,29 @@ fn s3_create_task_order() {
 }
 
 #[test]
+fn s3_gather_cooperative() {
+    assert_lines(
+        "s3_gather_cooperative",
+        &[
+            "Task 1: Starting",
+            "Task 2: Starting",
+            "Task 2: Done",
+            "Task 1: Done",
+        ],
+    );
+}
+
+#[test]
 fn s3_sleep() {
     assert_lines("s3_sleep", &["Waiting...", "Done waiting"]);
+}
+
+#[test]
+fn s3_gather_results() {
+    assert_lines(
+        "s3_gather_results",
+        &[r#"["Task 1 complete", "Task 2 complete", "Task 3 complete"]"#],
+    );
 }
 
 #[test]
@@ -466,10 +624,46 @@ fn s3_thread_shared_data() {
 }
 
 #[test]
+fn s3_thread_queue_loop() {
+    let expected: Vec<String> = (0..5)
+        .map(|i| format!("Processed in thread: Task {i}"))
+        .collect();
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    assert_lines("s3_thread_queue_loop", &expected);
+}
+
+#[test]
 fn s3_run_coroutine_threadsafe() {
     assert_lines(
         "s3_run_coroutine_threadsafe",
         &["Task received in other thread: Hello from main"],
+    );
+}
+
+#[test]
+fn s3_thread_lock() {
+    // The thread and the coroutine race to append first.
+    let output = run_example("s3_thread_lock");
+    let lines = output.lines();
+    assert!(
+        lines == [r#"["Data from thread", "Data from async task"]"#]
+            || lines == [r#"["Data from async task", "Data from thread"]"#],
+        "unexpected output:\n{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn s3_asyncio_lock() {
+    // The lock is FIFO and function one asks first: one holds it through
+    // its sleep, then two.
+    assert_lines(
+        "s3_asyncio_lock",
+        &[
+            "Async function one completed",
+            "Async function two completed",
+            r#"["Data from async function one", "Data from async function two"]"#,
+        ],
     );
 }
 
@@ -499,6 +693,21 @@ fn s3_process_pool_args() {
 #[test]
 fn s3_process_pool_queue() {
     assert_lines("s3_process_pool_queue", &["Data from process"]);
+}
+
+#[test]
+fn s3_gui_polling() {
+    assert_lines(
+        "s3_gui_polling",
+        &[
+            "Step 1 complete",
+            "Step 2 complete",
+            "Step 3 complete",
+            "Step 4 complete",
+            "Step 5 complete",
+            "Task finished",
+        ],
+    );
 }
 
 #[test]

@@ -1,8 +1,7 @@
 //! Twin of "Implementing Parallel Processing with Asyncio", seed 001 (the
 //! "Python Async Programming" tutorial, lines ~248-258): two CPU-bound
-//! coroutines as tasks, gathered with `loop.run_until_complete`.
-//!
-//! PENDING: needs `runtime::gather!`.
+//! coroutines made into tasks on a hand-made loop, then gathered with
+//! `loop.run_until_complete(asyncio.gather(task1, task2))`.
 //!
 //! The tutorial claims the output interleaves (`Calculating sum...`,
 //! `Calculating product...`, `Sum calculated!`, `Product calculated!`).
@@ -11,12 +10,13 @@
 //! `Sum calculated!`, `Calculating product...`, `Product calculated!`. On
 //! this runtime the two tasks really do run in parallel on two workers, so
 //! the tutorial's interleaving can happen, but the order is up to the OS.
+//!
 //! Python's product of 1..100000 is a 456,574-digit integer; Rust has no
 //! big integers in std, so the product wraps modulo 2^64 (the point is the
 //! CPU work, not the number).
 //!
-//! Expected output (test): each "Calculating" line before its "calculated"
-//! line; four lines.
+//! Prints the four lines, each "Calculating" line before its "calculated"
+//! line.
 
 async fn calculate_sum() {
     // Simulate a CPU-intensive calculation
@@ -41,11 +41,12 @@ async fn calculate_product() {
 fn main() {
     // loop = asyncio.get_event_loop()
     let rt = runtime::Runtime::new().expect("failed to start the runtime");
-    // task1 = loop.create_task(calculate_sum()); task2 = ...
+    // task1 = loop.create_task(calculate_sum())
+    // task2 = loop.create_task(calculate_product())
     let task1 = rt.spawn(calculate_sum());
     let task2 = rt.spawn(calculate_product());
     // loop.run_until_complete(asyncio.gather(task1, task2))
-    let (sum, product) = rt.block_on(async { runtime::gather!(task1, task2) });
+    let (sum, product) = rt.block_on(runtime::gather!(task1, task2));
     sum.expect("calculate_sum failed");
     product.expect("calculate_product failed");
 }

@@ -1,22 +1,19 @@
 //! Twin of the first example of seed 003 (Thomas Spielauer's asyncio
-//! overview, line ~23): three simulated downloads of 3, 2 and 1 s,
-//! processed with `asyncio.as_completed` in the order they finish, not the
-//! order they started.
+//! overview, line ~23): three simulated downloads of 3, 2 and 1 s, run as
+//! tasks and processed with `asyncio.as_completed` in the order they
+//! finish, not the order they started.
 //!
-//! PENDING: needs `runtime::as_completed` (a `Stream` in completion order).
+//! `runtime::as_completed(tasks)` is a stream of the tasks' outputs in
+//! completion order; `.next().await` takes the next one. One tutorial
+//! second is 100 ms here; the messages keep the tutorial's numbers.
 //!
-//! One tutorial second is 100 ms here; the messages keep the tutorial's
-//! numbers.
-//!
-//! Expected output:
+//! Prints:
 //! ```text
 //! Content from http://example.com/3 after 1 seconds
 //! Content from http://example.com/2 after 2 seconds
 //! Content from http://example.com/1 after 3 seconds
 //! ```
 
-use std::future::poll_fn;
-use std::pin::pin;
 use std::time::Duration;
 
 /// One second of the tutorial's time.
@@ -35,9 +32,9 @@ async fn main() {
         ("http://example.com/3", 1),
     ];
     let tasks = urls.map(|(url, delay)| runtime::create_task(fetch_url(url, delay)));
-    // for task in asyncio.as_completed(tasks):
-    let mut completed = pin!(runtime::as_completed(tasks));
-    while let Some(result) = poll_fn(|cx| completed.as_mut().poll_next(cx)).await {
+    // for task in asyncio.as_completed(tasks): result = await task
+    let mut completed = runtime::as_completed(tasks);
+    while let Some(result) = completed.next().await {
         println!("{}", result.expect("fetch_url failed")); // Process results as they complete
     }
 }

@@ -3,24 +3,28 @@
 //! shared list and sleep 1 s while holding one `asyncio.Lock`, so they run
 //! one after the other (2 s in all).
 //!
-//! PENDING: needs `runtime::sync::Lock` and `runtime::gather!`.
+//! `async with lock:` is `let guard = lock.lock().await;`, released when
+//! the guard drops at the end of the function. The list lives inside the
+//! lock (`Lock<Vec<_>>`), Rust's way of saying what the lock protects, and
+//! is reached only through the guard. The tutorial's module-level `lock`
+//! and `shared_data` become one local in `main`, lent to both coroutines
+//! (`gather!` runs them in place, so they may borrow it). The lock is
+//! FIFO: function one asks first (`gather!` polls in argument order), so
+//! it goes first.
 //!
-//! The list lives inside the lock (`Lock<Vec<_>>`): Rust's way of saying
-//! what the lock protects.
-//!
-//! Expected output:
+//! Prints:
 //! ```text
 //! Async function one completed
 //! Async function two completed
 //! ["Data from async function one", "Data from async function two"]
 //! ```
-//! (test: the lines in this order; the run takes at least 2 s because the
-//! lock serialises the sleeps — not asserted, see the brief).
+//! (1 s apart: the lock serialises the two sleeps.)
 
 use runtime::sync::Lock;
 use std::time::Duration;
 
 async fn async_function_one(shared_data: &Lock<Vec<&'static str>>) {
+    // async with lock:
     let mut data = shared_data.lock().await;
     data.push("Data from async function one");
     runtime::sleep(Duration::from_secs(1)).await; // Simulate some asynchronous work
@@ -28,6 +32,7 @@ async fn async_function_one(shared_data: &Lock<Vec<&'static str>>) {
 }
 
 async fn async_function_two(shared_data: &Lock<Vec<&'static str>>) {
+    // async with lock:
     let mut data = shared_data.lock().await;
     data.push("Data from async function two");
     runtime::sleep(Duration::from_secs(1)).await; // Simulate some asynchronous work
@@ -36,7 +41,14 @@ async fn async_function_two(shared_data: &Lock<Vec<&'static str>>) {
 
 #[runtime::main]
 async fn main() {
+    // shared_data = []; lock = asyncio.Lock()
     let shared_data = Lock::new(Vec::new());
-    runtime::gather!(async_function_one(&shared_data), async_function_two(&shared_data));
-    println!("{:?}", *shared_data.lock().await);
+    // await asyncio.gather(async_function_one(), async_function_two())
+    runtime::gather!(
+        async_function_one(&shared_data),
+        async_function_two(&shared_data)
+    )
+    .await;
+    // print(shared_data)
+    println!("{:?}", shared_data.into_inner());
 }
