@@ -1,6 +1,6 @@
-//! Synchronisation between tasks, and between tasks and plain threads:
-//! asyncio's `Lock`, `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`,
-//! `Barrier` and queues.
+//! Synchronisation between tasks: asyncio's `Lock`, `Event`, `Condition`,
+//! `Semaphore`, `BoundedSemaphore`, `Barrier` and queues. The queues also
+//! connect tasks with plain threads (`put_blocking`, `get_blocking`).
 //!
 //! Every type here is `Send + Sync` and works across workers: tasks on
 //! different threads may use one primitive at the same time. None of them
