@@ -67,13 +67,19 @@ pub(crate) fn try_handle() -> Option<Handle> {
 /// Makes `handle` current until the guard drops.
 pub(crate) fn enter(handle: Handle) -> EnterGuard {
     let previous = CONTEXT.with(|cx| cx.handle.replace(Some(handle)));
-    EnterGuard { previous }
+    EnterGuard {
+        previous,
+        _not_send: std::marker::PhantomData,
+    }
 }
 
 /// Restores the previously current runtime when dropped.
+///
+/// It is `!Send`: it must be dropped on the thread that entered.
 #[derive(Debug)]
 pub struct EnterGuard {
     previous: Option<Handle>,
+    _not_send: std::marker::PhantomData<*const ()>,
 }
 
 impl Drop for EnterGuard {

@@ -46,6 +46,12 @@ use std::sync::{Arc, OnceLock, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+thread_local! {
+    /// The pool whose thread this is (its `Inner`'s address), so a pool
+    /// shut down from one of its own jobs does not wait for itself.
+    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Rounds a thread spins waiting for more work before it sleeps: a few
 /// microseconds, about what a worker needs to submit the next job of a burst.
 const SPIN_ROUNDS: u32 = 2_000;
@@ -84,7 +90,16 @@ struct State {
     spinning: usize,
     idle: usize,
     notified: usize,
+    /// Threads that left their loop and are running their stop hook.
+    stopping: usize,
     shutdown: bool,
+}
+
+impl State {
+    /// Threads not yet fully gone (hooks included).
+    fn alive(&self) -> usize {
+        self.threads + self.stopping
+    }
 }
 
 impl Pool {
@@ -200,6 +215,7 @@ impl Pool {
             .and_then(Weak::upgrade)
             .map(|shared| crate::context::enter(Handle::from_shared(shared)));
 
+        CURRENT_POOL.with(|pool| pool.set(Arc::as_ptr(&self.inner) as usize));
         let mut state = inner.state.lock();
         state.starting -= 1;
         'work: loop {
@@ -256,18 +272,21 @@ impl Pool {
                 }
             }
         }
+        // No longer a thread that can take work, but still `stopping` until
+        // its hook has run, so whoever waits for the pool waits for hooks.
         state.threads -= 1;
-        let last = state.threads == 0;
+        state.stopping += 1;
         drop(state);
         drop(_enter);
         if let Some(hook) = &inner.config.on_thread_stop {
             hook();
         }
-        if last {
-            // Taken under the lock so a waiter cannot miss it.
-            let _state = inner.state.lock();
-            inner.all_exited.notify_all();
-        }
+        let mut state = inner.state.lock();
+        state.stopping -= 1;
+        // Under the lock, so a waiter cannot miss it.
+        inner.all_exited.notify_all();
+        drop(state);
+        CURRENT_POOL.with(|pool| pool.set(0));
     }
 
     /// Stops the pool. `cancel_queued`: jobs that never started are
@@ -288,11 +307,12 @@ impl Pool {
         for job in cancelled {
             job.shutdown();
         }
+        let others = self.others_than_caller();
         let Some(deadline) = deadline else {
-            return inner.state.lock().threads == 0;
+            return inner.state.lock().alive() <= others;
         };
         let mut state = inner.state.lock();
-        while state.threads > 0 {
+        while state.alive() > others {
             if inner
                 .all_exited
                 .wait_until(&mut state, deadline)
@@ -301,21 +321,30 @@ impl Pool {
                 break;
             }
         }
-        state.threads == 0
+        state.alive() <= others
     }
 
-    /// Waits, without a bound, for every thread to exit.
+    /// Waits, without a bound, for every thread to exit (every thread but
+    /// the caller's, when a job shuts its own pool down).
     pub(crate) fn wait_idle_forever(&self) {
         let inner = &self.inner;
+        let others = self.others_than_caller();
         let mut state = inner.state.lock();
-        while state.threads > 0 {
+        while state.alive() > others {
             inner.all_exited.wait(&mut state);
         }
     }
 
+    /// 1 if the calling thread belongs to this pool (it cannot wait for its
+    /// own exit), else 0.
+    fn others_than_caller(&self) -> usize {
+        let me = Arc::as_ptr(&self.inner) as usize;
+        usize::from(CURRENT_POOL.with(|pool| pool.get()) == me)
+    }
+
     /// Threads alive now.
     pub(crate) fn num_threads(&self) -> usize {
-        self.inner.state.lock().threads
+        self.inner.state.lock().alive()
     }
 }
 

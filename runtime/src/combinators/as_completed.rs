@@ -69,6 +69,7 @@ where
         ready: VecDeque::new(),
         started: false,
         scratch: Vec::new(),
+        callbacks: Vec::new(),
     }
 }
 
@@ -92,6 +93,9 @@ pub struct AsCompleted<T> {
     /// Step 1 done.
     started: bool,
     scratch: Vec<usize>,
+    /// Step 1's done callbacks by task index; those of tasks never yielded
+    /// are removed when the stream goes away.
+    callbacks: Vec<Option<u64>>,
 }
 
 impl<T> AsCompleted<T> {
@@ -146,6 +150,7 @@ impl<T> AsCompleted<T> {
     /// ```
     pub fn into_pending(mut self) -> Vec<Task<T>> {
         self.set.close();
+        self.remove_callbacks();
         std::mem::take(&mut self.tasks)
             .into_iter()
             .flatten()
@@ -205,10 +210,11 @@ impl<T> Stream for AsCompleted<T> {
         if !this.started {
             // Step 1.
             for (index, task) in this.tasks.iter().enumerate() {
-                if let Some(task) = task {
+                let id = task.as_ref().and_then(|task| {
                     let waker = this.set.waker(index).clone();
-                    task.add_done_callback(move |_| waker.wake());
-                }
+                    task.add_done_callback_keyed(move |_| waker.wake())
+                });
+                this.callbacks.push(id);
             }
             this.started = true;
         }
@@ -242,10 +248,21 @@ impl<T> Stream for AsCompleted<T> {
     }
 }
 
+impl<T> AsCompleted<T> {
+    fn remove_callbacks(&mut self) {
+        for (task, id) in self.tasks.iter().zip(self.callbacks.drain(..)) {
+            if let (Some(task), Some(id)) = (task, id) {
+                task.remove_done_callback(id);
+            }
+        }
+    }
+}
+
 impl<T> Drop for AsCompleted<T> {
     fn drop(&mut self) {
         // Step 4.
         self.set.close();
+        self.remove_callbacks();
     }
 }
 

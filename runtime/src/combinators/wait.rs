@@ -99,6 +99,7 @@ where
         done_count: 0,
         failed: false,
         woken: Vec::new(),
+        callbacks: Vec::new(),
     }
 }
 
@@ -126,6 +127,9 @@ pub struct Wait<T> {
     /// A finished task failed (see [`ReturnWhen::FirstException`]).
     failed: bool,
     woken: Vec<usize>,
+    /// The done callbacks registered in step 1, removed when the wait ends
+    /// (a loop of `wait` calls must not pile callbacks onto its tasks).
+    callbacks: Vec<Option<u64>>,
 }
 
 impl<T> Wait<T> {
@@ -141,9 +145,20 @@ impl<T> Wait<T> {
     /// Step 3: split by done-ness now.
     fn finish(&mut self) -> (Vec<Task<T>>, Vec<Task<T>>) {
         self.set.close();
+        self.remove_callbacks();
         std::mem::take(&mut self.tasks)
             .into_iter()
             .partition(Task::is_done)
+    }
+}
+
+impl<T> Wait<T> {
+    fn remove_callbacks(&mut self) {
+        for (task, id) in self.tasks.iter().zip(self.callbacks.drain(..)) {
+            if let Some(id) = id {
+                task.remove_done_callback(id);
+            }
+        }
     }
 }
 
@@ -157,7 +172,8 @@ impl<T> Future for Wait<T> {
             // its index; the drain returns it.
             for (index, task) in this.tasks.iter().enumerate() {
                 let waker = this.set.waker(index).clone();
-                task.add_done_callback(move |_| waker.wake());
+                this.callbacks
+                    .push(task.add_done_callback_keyed(move |_| waker.wake()));
             }
             this.started = true;
         }
@@ -190,6 +206,7 @@ impl<T> Drop for Wait<T> {
     fn drop(&mut self) {
         // Step 4.
         self.set.close();
+        self.remove_callbacks();
     }
 }
 
@@ -200,5 +217,29 @@ impl<T> fmt::Debug for Wait<T> {
             .field("done", &self.done_count)
             .field("return_when", &self.return_when)
             .finish()
+    }
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_that_time_out_take_their_callbacks_back() {
+        crate::run(async {
+            let task = crate::spawn(std::future::pending::<()>());
+            let mut pending = vec![task];
+            for _ in 0..100 {
+                let (done, rest) =
+                    wait(pending, ReturnWhen::AllCompleted, Some(Duration::ZERO)).await;
+                assert!(done.is_empty());
+                pending = rest;
+            }
+            let header = pending[0].raw().header();
+            assert_eq!(header.meta.pending_callbacks(), 0);
+            // A wait dropped before it finishes takes its callback back too.
+            let waiting = wait(pending, ReturnWhen::AllCompleted, None);
+            drop(waiting);
+        });
     }
 }

@@ -187,19 +187,52 @@ impl Drop for Child {
             return; // reaped now, or nothing more can be done
         }
         // Reap it in the background so it does not linger as a zombie.
-        let watch = self.watch.take();
+        let mut orphan = Orphan {
+            std: Some(std),
+            watch: self.watch.take(),
+        };
         match crate::Handle::try_current().filter(|h| !h.is_shutdown()) {
-            Some(handle) => drop(handle.spawn(async move {
-                let _ = wait_for_exit(&mut std, watch.as_ref()).await;
-            })),
-            None => {
-                let _ = std::thread::Builder::new()
-                    .name("runtime-reaper".to_string())
-                    .spawn(move || {
-                        let _ = std.wait();
-                    });
+            Some(handle) => drop(handle.spawn(async move { orphan.reap().await })),
+            None => drop(orphan), // its Drop hands it to a reaper thread
+        }
+    }
+}
+
+/// A child nobody waits for any more.
+///
+/// # Invariant
+/// `std` is `Some` until the child has been reaped; dropping an orphan that
+/// was not (its reaper task was cancelled by a runtime shutdown, or its
+/// pidfd failed) hands it to a thread that blocks in `wait`, so no path
+/// leaves a zombie.
+struct Orphan {
+    std: Option<std::process::Child>,
+    watch: Option<ExitWatch>,
+}
+
+impl Orphan {
+    async fn reap(&mut self) {
+        if let Some(std) = self.std.as_mut() {
+            if wait_for_exit(std, self.watch.as_ref()).await.is_ok() {
+                self.std = None;
             }
         }
+    }
+}
+
+impl Drop for Orphan {
+    fn drop(&mut self) {
+        let Some(mut std) = self.std.take() else {
+            return;
+        };
+        if !matches!(std.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = std::thread::Builder::new()
+            .name("runtime-reaper".to_string())
+            .spawn(move || {
+                let _ = std.wait();
+            });
     }
 }
 

@@ -153,6 +153,11 @@ impl Registration {
                 generation,
                 io: io.clone(),
             });
+            if shared.is_shutdown() {
+                // Shutdown sets its flag before failing the sources under
+                // this lock: it either saw this entry, or we see the flag.
+                io.shutdown(&mut Vec::new());
+            }
             if index > KEY_INDEX_MASK {
                 sources.remove(index);
                 return Err(io::Error::other(

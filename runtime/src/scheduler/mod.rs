@@ -352,7 +352,7 @@ impl Shared {
         }
         self.drain_injector();
         for remote in self.remotes.iter() {
-            remote.timers.clear();
+            remote.timers.shutdown();
             remote.io.shutdown();
         }
     }

@@ -401,19 +401,36 @@ enum Fired {
 }
 
 /// The body of a worker thread.
+///
+/// Task panics are caught where tasks are polled; this also contains the
+/// rest — a panicking hook, or a foreign waker panicking while the loop
+/// fires timers or I/O — so the worker keeps serving its queues, timers and
+/// sources, and always takes part in shutdown.
 pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     if let Some(hook) = &shared.config.on_thread_start {
-        hook();
+        contain(index, "on_thread_start hook", || hook());
     }
     let core = Core::new(index, shared.clone(), local);
     {
         let _enter = context::enter_worker(&core);
         tracing::trace!(worker = index, "worker started");
-        core.run();
-        core.shutdown();
+        while !contain(index, "event loop", || core.run()) {}
+        contain(index, "shutdown", || core.shutdown());
     }
     if let Some(hook) = &shared.config.on_thread_stop {
-        hook();
+        contain(index, "on_thread_stop hook", || hook());
     }
     shared.worker_exited();
+}
+
+/// Runs `f`, logging a panic instead of unwinding. True if it returned.
+fn contain(worker: usize, what: &str, f: impl FnOnce()) -> bool {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(()) => true,
+        Err(payload) => {
+            let message = crate::TaskError::Panicked(payload).to_string();
+            tracing::error!(worker, "{what} panicked ({message}); the worker carries on");
+            false
+        }
+    }
 }

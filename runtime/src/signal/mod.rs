@@ -92,6 +92,8 @@ pub struct Signal {
     slot: &'static Slot,
     kind: SignalKind,
     seen: u64,
+    /// This listener's waker entry in the slot, once it has waited.
+    key: Option<usize>,
 }
 
 /// Listens for `kind`.
@@ -116,6 +118,7 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
         slot,
         kind,
         seen: slot.generation(),
+        key: None,
     })
 }
 
@@ -143,7 +146,7 @@ impl Signal {
 
     /// Polls for the next delivery.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
-        match self.slot.poll(self.seen, cx) {
+        match self.slot.poll(self.seen, &mut self.key, cx) {
             Poll::Ready(generation) => {
                 self.seen = generation;
                 Poll::Ready(Some(()))
@@ -155,6 +158,14 @@ impl Signal {
     /// The signal this stream listens for.
     pub fn kind(&self) -> SignalKind {
         self.kind
+    }
+}
+
+impl Drop for Signal {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.slot.remove(key);
+        }
     }
 }
 

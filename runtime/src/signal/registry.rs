@@ -2,11 +2,12 @@
 //! in `mod.rs`).
 
 use parking_lot::Mutex;
+use slab::Slab;
 use std::io;
 use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
-use std::sync::{Once, OnceLock};
+use std::sync::OnceLock;
 use std::task::{Context, Poll, Waker};
 
 /// Room for every signal number Linux has (real-time ones included).
@@ -17,8 +18,11 @@ pub(crate) struct Slot {
     pending: AtomicBool,
     /// Deliveries so far (protocol step 3).
     generation: AtomicU64,
-    wakers: Mutex<Vec<Waker>>,
-    installed: Once,
+    /// One entry per listener that is waiting; each `Signal` owns its key
+    /// and removes it when dropped.
+    wakers: Mutex<Option<Slab<Waker>>>,
+    /// The handler is installed (retried by the next listener if it failed).
+    installed: Mutex<bool>,
 }
 
 impl Slot {
@@ -26,8 +30,8 @@ impl Slot {
         Slot {
             pending: AtomicBool::new(false),
             generation: AtomicU64::new(0),
-            wakers: Mutex::new(Vec::new()),
-            installed: Once::new(),
+            wakers: Mutex::new(None),
+            installed: Mutex::new(false),
         }
     }
 
@@ -35,15 +39,24 @@ impl Slot {
         self.generation.load(Acquire)
     }
 
-    /// Protocol step 4: ready with the new generation if it moved past `seen`.
-    pub(crate) fn poll(&self, seen: u64, cx: &mut Context<'_>) -> Poll<u64> {
+    /// Protocol step 4: ready with the new generation if it moved past
+    /// `seen`; otherwise stores the waker under `key` (allocating one).
+    pub(crate) fn poll(
+        &self,
+        seen: u64,
+        key: &mut Option<usize>,
+        cx: &mut Context<'_>,
+    ) -> Poll<u64> {
         let current = self.generation();
         if current != seen {
             return Poll::Ready(current);
         }
         let mut wakers = self.wakers.lock();
-        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            wakers.push(cx.waker().clone());
+        let wakers = wakers.get_or_insert_with(Slab::new);
+        match key.and_then(|k| wakers.get_mut(k)) {
+            Some(existing) if existing.will_wake(cx.waker()) => {}
+            Some(existing) => *existing = cx.waker().clone(),
+            None => *key = Some(wakers.insert(cx.waker().clone())),
         }
         let current = self.generation();
         if current != seen {
@@ -52,9 +65,18 @@ impl Slot {
         Poll::Pending
     }
 
+    /// A listener went away.
+    pub(crate) fn remove(&self, key: usize) {
+        let removed = self.wakers.lock().as_mut().and_then(|w| w.try_remove(key));
+        drop(removed); // outside the lock
+    }
+
     fn deliver(&self) {
         self.generation.fetch_add(1, AcqRel);
-        let wakers = std::mem::take(&mut *self.wakers.lock());
+        let wakers: Vec<Waker> = match &*self.wakers.lock() {
+            Some(wakers) => wakers.iter().map(|(_, w)| w.clone()).collect(),
+            None => Vec::new(),
+        };
         for waker in wakers {
             waker.wake();
         }
@@ -90,10 +112,13 @@ pub(crate) fn listen(signal: i32) -> io::Result<&'static Slot> {
     }
     start_dispatcher()?;
     let slot = &TABLE[signal as usize];
-    let mut result = Ok(());
-    slot.installed
-        .call_once(|| result = crate::sys::install_handler(signal, handler));
-    result.map(|()| slot)
+    let mut installed = slot.installed.lock();
+    if !*installed {
+        // A failure leaves it uninstalled, so a later listener retries.
+        crate::sys::install_handler(signal, handler)?;
+        *installed = true;
+    }
+    Ok(slot)
 }
 
 fn start_dispatcher() -> io::Result<()> {

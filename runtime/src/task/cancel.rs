@@ -15,8 +15,9 @@
 
 use super::raw::RawTask;
 use super::Task;
-use std::future::poll_fn;
-use std::task::Poll;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 impl<T> Task<T> {
@@ -110,12 +111,70 @@ impl Drop for OwnedRef {
 ///
 /// Outside a task (for example in `block_on`'s future, which cannot be
 /// cancelled) it never resolves.
-pub async fn cancelled() {
-    poll_fn(|cx| match crate::context::current_task() {
-        Some(raw) => raw.header().meta.poll_cancel_requested(cx),
-        None => Poll::Pending,
-    })
-    .await
+pub fn cancelled() -> Cancelled {
+    Cancelled { registered: None }
+}
+
+/// The future returned by [`cancelled`].
+///
+/// While it waits, its waker is registered with the task it runs in; the
+/// registration holds a counted reference to that task and is removed when
+/// the future is dropped (at the latest, when the task's future is dropped
+/// on completion), so no task ever keeps itself alive.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Cancelled {
+    registered: Option<(OwnedRef, usize)>,
+}
+
+impl Cancelled {
+    fn deregister(&mut self) {
+        if let Some((task, key)) = self.registered.take() {
+            task.0.header().meta.remove_cancel_waker(key);
+        }
+    }
+}
+
+impl Future for Cancelled {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(raw) = crate::context::current_task() else {
+            return Poll::Pending;
+        };
+        if self
+            .registered
+            .as_ref()
+            .is_some_and(|(task, _)| task.0 != raw)
+        {
+            // Moved to another task: follow it.
+            self.deregister();
+        }
+        let key = self.registered.as_ref().map(|(_, key)| *key);
+        match raw.header().meta.register_cancel_waker(key, cx.waker()) {
+            Err(()) => {
+                self.deregister();
+                Poll::Ready(())
+            }
+            Ok(key) => {
+                if self.registered.is_none() {
+                    self.registered = Some((OwnedRef::new(raw), key));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Cancelled {
+    fn drop(&mut self) {
+        self.deregister();
+    }
+}
+
+impl std::fmt::Debug for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cancelled").finish_non_exhaustive()
+    }
 }
 
 /// True if the current task has been asked to stop (see [`cancelled`]).

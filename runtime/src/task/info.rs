@@ -11,7 +11,7 @@ use std::panic::{self, AssertUnwindSafe, Location};
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 /// A task's identifier, unique within the process.
@@ -98,9 +98,13 @@ pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskInfo) + Send + 'static>;
 #[derive(Default)]
 struct Extras {
     name: Option<Arc<str>>,
-    callbacks: Vec<DoneCallback>,
-    /// Wakers of `task::cancelled()` futures awaiting a cancellation request.
-    cancel_wakers: Vec<Waker>,
+    /// Done callbacks in registration order, each with the id that
+    /// [`Meta::remove_done_callback`] takes.
+    callbacks: Vec<(u64, DoneCallback)>,
+    next_callback_id: u64,
+    /// Wakers of `task::cancelled()` futures awaiting a cancellation
+    /// request; each future owns its key and removes it when dropped.
+    cancel_wakers: slab::Slab<Waker>,
 }
 
 /// Per-task metadata kept in the header.
@@ -148,7 +152,8 @@ impl Meta {
             extras: Mutex::new(Extras {
                 name,
                 callbacks: Vec::new(),
-                cancel_wakers: Vec::new(),
+                next_callback_id: 0,
+                cancel_wakers: slab::Slab::new(),
             }),
         }
     }
@@ -170,11 +175,17 @@ impl Meta {
     /// Records a graceful cancellation request and wakes `cancelled()`.
     /// Returns false if one was already recorded.
     pub(crate) fn request_cancel(&self) -> bool {
-        let mut extras = self.extras.lock();
+        let extras = self.extras.lock();
         if self.cancel_requested.swap(true, Relaxed) {
             return false;
         }
-        let wakers = std::mem::take(&mut extras.cancel_wakers);
+        // Keys stay valid (no new registrations happen after the request),
+        // so the futures can still remove theirs.
+        let wakers: Vec<Waker> = extras
+            .cancel_wakers
+            .iter()
+            .map(|(_, w)| w.clone())
+            .collect();
         drop(extras);
         for waker in wakers {
             waker.wake();
@@ -186,18 +197,34 @@ impl Meta {
         self.cancel_requested.load(Relaxed)
     }
 
-    pub(crate) fn poll_cancel_requested(&self, cx: &mut Context<'_>) -> Poll<()> {
+    /// Registers (or refreshes, under `key`) a `cancelled()` waker. `Err`
+    /// if the request already happened.
+    pub(crate) fn register_cancel_waker(
+        &self,
+        key: Option<usize>,
+        waker: &Waker,
+    ) -> Result<usize, ()> {
         if self.cancel_requested.load(Relaxed) {
-            return Poll::Ready(());
+            return Err(());
         }
         let mut extras = self.extras.lock();
         if self.cancel_requested.load(Relaxed) {
-            return Poll::Ready(());
+            return Err(());
         }
-        if !extras.cancel_wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            extras.cancel_wakers.push(cx.waker().clone());
+        match key.and_then(|k| extras.cancel_wakers.get_mut(k).map(|w| (k, w))) {
+            Some((key, existing)) => {
+                if !existing.will_wake(waker) {
+                    *existing = waker.clone();
+                }
+                Ok(key)
+            }
+            None => Ok(extras.cancel_wakers.insert(waker.clone())),
         }
-        Poll::Pending
+    }
+
+    pub(crate) fn remove_cancel_waker(&self, key: usize) {
+        let removed = self.extras.lock().cancel_wakers.try_remove(key);
+        drop(removed); // outside the lock
     }
 
     pub(crate) fn name(&self) -> Option<Arc<str>> {
@@ -208,17 +235,43 @@ impl Meta {
         self.extras.lock().name = name;
     }
 
-    /// Adds a done callback; runs it at once if the task already finished.
-    pub(crate) fn add_done_callback(&self, header: &Header, callback: DoneCallback) {
+    /// Adds a done callback and returns its id; runs it at once (and
+    /// returns `None`) if the task already finished.
+    pub(crate) fn add_done_callback(&self, header: &Header, callback: DoneCallback) -> Option<u64> {
         let mut extras = self.extras.lock();
         match header.state.set_has_callbacks() {
-            Ok(()) => extras.callbacks.push(callback),
+            Ok(()) => {
+                let id = extras.next_callback_id;
+                extras.next_callback_id += 1;
+                extras.callbacks.push((id, callback));
+                Some(id)
+            }
             Err(_) => {
                 drop(extras);
                 let info = TaskInfo::from_header(header);
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| callback(&info)));
+                None
             }
         }
+    }
+
+    /// Callbacks registered and not yet run.
+    #[cfg(all(test, not(runtime_loom)))]
+    pub(crate) fn pending_callbacks(&self) -> usize {
+        self.extras.lock().callbacks.len()
+    }
+
+    /// Forgets a callback that has not run (a combinator that stopped
+    /// waiting); a no-op if it already ran.
+    pub(crate) fn remove_done_callback(&self, id: u64) {
+        let mut extras = self.extras.lock();
+        let removed = extras
+            .callbacks
+            .iter()
+            .position(|(i, _)| *i == id)
+            .map(|index| extras.callbacks.remove(index));
+        drop(extras);
+        drop(removed); // the closure's captures drop outside the lock
     }
 
     /// Called once by the completing thread when `HAS_CALLBACKS` was set.
@@ -228,7 +281,7 @@ impl Meta {
             return;
         }
         let info = TaskInfo::from_header(header);
-        for callback in callbacks {
+        for (_, callback) in callbacks {
             // A panicking callback must not stop the others, nor the worker.
             let _ = panic::catch_unwind(AssertUnwindSafe(|| callback(&info)));
         }

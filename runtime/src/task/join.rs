@@ -122,6 +122,23 @@ impl<T> Task<T> {
         header.meta.add_done_callback(header, Box::new(callback));
     }
 
+    /// Like [`add_done_callback`](Task::add_done_callback), returning the
+    /// callback's id for [`remove_done_callback`](Task::remove_done_callback)
+    /// (`None`: the task had finished and the callback already ran).
+    pub(crate) fn add_done_callback_keyed(
+        &self,
+        callback: impl FnOnce(&TaskInfo) + Send + 'static,
+    ) -> Option<u64> {
+        let header = self.raw.header();
+        header.meta.add_done_callback(header, Box::new(callback))
+    }
+
+    /// Forgets a callback added with `add_done_callback_keyed` that has not
+    /// run yet.
+    pub(crate) fn remove_done_callback(&self, id: u64) {
+        self.raw.header().meta.remove_done_callback(id);
+    }
+
     /// A snapshot of the task: id, name, state, spawn location, age, polls.
     pub fn info(&self) -> TaskInfo {
         TaskInfo::from_header(self.raw.header())

@@ -22,7 +22,7 @@ pub(crate) mod state;
 mod loom_tests;
 
 pub use builder::Builder;
-pub use cancel::{cancel_requested, cancelled};
+pub use cancel::{cancel_requested, cancelled, Cancelled};
 pub use error::TaskError;
 pub use info::{TaskId, TaskInfo, TaskState};
 pub(crate) use join::CancelHandle;

@@ -267,7 +267,8 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         ToRunning::Poll => {}
         ToRunning::Cancel => {
             cell.cancel_future();
-            cell.complete();
+            // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
+            unsafe { complete::<F, S>(ptr) };
             return;
         }
         ToRunning::Failed => return,
@@ -308,16 +309,19 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
             ToIdle::Dealloc => unsafe { dealloc::<F, S>(ptr) },
             ToIdle::Cancelled => {
                 cell.cancel_future();
-                cell.complete();
+                // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
+                unsafe { complete::<F, S>(ptr) };
             }
         },
         Ok(Poll::Ready(output)) => {
             cell.store_output(Ok(output));
-            cell.complete();
+            // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
+            unsafe { complete::<F, S>(ptr) };
         }
         Err(payload) => {
             cell.store_output(Err(TaskError::panicked(payload)));
-            cell.complete();
+            // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
+            unsafe { complete::<F, S>(ptr) };
         }
     }
 }
@@ -384,7 +388,8 @@ unsafe fn shutdown<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     if cell.header.state.transition_to_shutdown() {
         // RUNNING is ours and the caller's reference plays the poller's.
         cell.cancel_future();
-        cell.complete();
+        // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
+        unsafe { complete::<F, S>(ptr) };
     } else {
         // Running elsewhere (it will see CANCELLED) or already complete.
         RawTask::from_ptr(ptr).drop_reference();
@@ -438,44 +443,6 @@ impl<F: Future + 'static, S: Schedule> Cell<F, S> {
         self.store_output(Err(TaskError::Cancelled));
     }
 
-    /// Publishes completion: wakes the joiner, runs done callbacks, leaves
-    /// the registry and drops the poller's reference (plus the registry's).
-    fn complete(&self) {
-        let snapshot = self.header.state.transition_to_complete();
-        let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-            if !snapshot.is_join_interested() {
-                // Nobody will read the output: drop it now.
-                self.report_unretrieved_panic();
-                self.set_stage(Stage::Consumed);
-            } else if snapshot.is_join_waker_set() {
-                // SAFETY: JOIN_WAKER and COMPLETE are set: the field is ours.
-                self.header.join_waker.with(|w| match unsafe { &*w } {
-                    Some(waker) => waker.wake_by_ref(),
-                    None => unreachable!("JOIN_WAKER set without a waker"),
-                });
-                if !self
-                    .header
-                    .state
-                    .unset_waker_after_complete()
-                    .is_join_interested()
-                {
-                    // The handle went away meanwhile: the waker is ours to drop.
-                    // SAFETY: COMPLETE set and JOIN_INTEREST clear.
-                    self.header.join_waker.with_mut(|w| unsafe { *w = None });
-                }
-            }
-        }));
-        if snapshot.has_callbacks() {
-            self.header.meta.run_done_callbacks(&self.header);
-        }
-        let released = self.scheduler.release(&self.header);
-        let refs = 1 + usize::from(released);
-        if self.header.state.transition_to_terminal(refs) {
-            // SAFETY: those were the last references.
-            unsafe { dealloc::<F, S>(NonNull::from(&self.header)) };
-        }
-    }
-
     /// Returns true if the output is ready; otherwise makes sure `waker` is
     /// woken when it is (tokio's join-waker protocol, `state.rs` rule 3).
     fn can_read_output(&self, waker: &Waker) -> bool {
@@ -522,6 +489,58 @@ impl<F: Future + 'static, S: Schedule> Cell<F, S> {
             self.header.join_waker.with_mut(|w| unsafe { *w = None });
         }
         result
+    }
+}
+
+/// Publishes completion: wakes the joiner, runs done callbacks, leaves the
+/// registry and drops the poller's reference (plus the registry's).
+///
+/// Takes the task's original pointer, not `&self`: the cell may be freed
+/// here, and a pointer derived from a field reference would not cover the
+/// whole allocation (nor may a function argument's reference outlive it).
+///
+/// # Safety
+/// The caller holds `RUNNING` (the output is stored) and one reference.
+unsafe fn complete<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
+    let released = {
+        // SAFETY: the caller's reference keeps the cell alive until the
+        // terminal transition below.
+        let cell = unsafe { cell::<F, S>(ptr) };
+        let snapshot = cell.header.state.transition_to_complete();
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+            if !snapshot.is_join_interested() {
+                // Nobody will read the output: drop it now.
+                cell.report_unretrieved_panic();
+                cell.set_stage(Stage::Consumed);
+            } else if snapshot.is_join_waker_set() {
+                // SAFETY: JOIN_WAKER and COMPLETE are set: the field is ours.
+                cell.header.join_waker.with(|w| match unsafe { &*w } {
+                    Some(waker) => waker.wake_by_ref(),
+                    None => unreachable!("JOIN_WAKER set without a waker"),
+                });
+                if !cell
+                    .header
+                    .state
+                    .unset_waker_after_complete()
+                    .is_join_interested()
+                {
+                    // The handle went away meanwhile: the waker is ours to drop.
+                    // SAFETY: COMPLETE set and JOIN_INTEREST clear.
+                    cell.header.join_waker.with_mut(|w| unsafe { *w = None });
+                }
+            }
+        }));
+        if snapshot.has_callbacks() {
+            cell.header.meta.run_done_callbacks(&cell.header);
+        }
+        cell.scheduler.release(&cell.header)
+    };
+    let refs = 1 + usize::from(released);
+    // SAFETY: the cell is alive until this transition says otherwise.
+    if unsafe { ptr.as_ref() }.state.transition_to_terminal(refs) {
+        // SAFETY: those were the last references; `ptr` has the
+        // allocation's provenance.
+        unsafe { dealloc::<F, S>(ptr) };
     }
 }
 

@@ -94,6 +94,8 @@ impl TimerShard {
     /// true if this became the shard's earliest deadline.
     pub(crate) fn insert(&self, when: u64, waker: Waker) -> Option<(usize, bool)> {
         let mut wheel = self.wheel.lock();
+        // The wheel clamps far deadlines to its horizon; `next` must too.
+        let when = when.min(wheel.elapsed().saturating_add(wheel::MAX_DURATION));
         let key = wheel.insert(when, waker)?;
         let earliest = when < self.next.load(Relaxed);
         if earliest {
@@ -125,10 +127,17 @@ impl TimerShard {
         next
     }
 
-    /// Drops every timer (runtime shutdown).
-    pub(crate) fn clear(&self) {
-        let mut wheel = self.wheel.lock();
-        wheel.clear();
-        self.next.store(NO_DEADLINE, Relaxed);
+    /// Fires every timer at once (runtime shutdown): nothing will drive
+    /// this shard any more, so no `Sleep` may be left waiting on it.
+    pub(crate) fn shutdown(&self) {
+        let mut fired = Vec::new();
+        {
+            let mut wheel = self.wheel.lock();
+            wheel.fire_all(&mut fired);
+            self.next.store(NO_DEADLINE, Relaxed);
+        }
+        for waker in fired {
+            waker.wake();
+        }
     }
 }

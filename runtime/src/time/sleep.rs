@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 /// Waits until `duration` has elapsed (asyncio's `asyncio.sleep`).
 ///
 /// The timer has millisecond resolution and never fires early. Must be
-/// awaited inside a runtime.
+/// awaited inside a runtime. Once that runtime has shut down, pending and
+/// new sleeps complete at once: no worker is left to fire them, and a
+/// sleep that never completed would hang whoever awaits it.
 ///
 /// ```
 /// # runtime::run(async {
@@ -122,7 +124,15 @@ impl Future for Sleep {
                     // The shard's worker may be parked with a later timeout.
                     shared.wake_worker(shard);
                 }
+                let shut_down = shared.is_shutdown();
                 self.registration = Some(Registration { shared, shard, key });
+                if shut_down {
+                    // Shutdown set its flag before firing every shard, so
+                    // either it fired this entry or we see the flag here.
+                    self.deregister();
+                    coop.made_progress();
+                    return Poll::Ready(());
+                }
                 Poll::Pending
             }
         }

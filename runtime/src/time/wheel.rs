@@ -154,13 +154,29 @@ impl Wheel {
         self.elapsed = self.elapsed.max(now);
     }
 
-    /// Drops every entry (runtime shutdown).
-    pub(crate) fn clear(&mut self) {
-        self.entries.clear();
-        for level in &mut self.levels {
-            level.occupied = 0;
-            level.heads = [None; SLOTS];
+    /// Fires every pending entry at once (runtime shutdown), collecting
+    /// their wakers. Entries stay in the slab, fired, so the keys their
+    /// owners hold stay valid until those owners remove them (invariant 4).
+    pub(crate) fn fire_all(&mut self, fired: &mut Vec<Waker>) {
+        for level in 0..NUM_LEVELS {
+            for slot in 0..SLOTS {
+                let mut cursor = self.levels[level].heads[slot].take();
+                while let Some(key) = cursor {
+                    let entry = &mut self.entries[key];
+                    cursor = entry.next;
+                    entry.prev = None;
+                    entry.next = None;
+                    entry.fired = true;
+                    fired.extend(entry.waker.take());
+                }
+            }
+            self.levels[level].occupied = 0;
         }
+    }
+
+    /// The wheel's current time.
+    pub(crate) fn elapsed(&self) -> u64 {
+        self.elapsed
     }
 
     /// The first occupied slot of `level` at or after `elapsed`, and the
@@ -328,6 +344,23 @@ mod tests {
         wheel.poll(horizon, &mut fired);
         assert_eq!(fired.len(), 1);
         assert!(wheel.poll_entry(key, &w[0]));
+    }
+
+    #[test]
+    fn fire_all_keeps_keys_valid_for_their_owners() {
+        let (w, counts) = wakers(2);
+        let mut wheel = Wheel::new();
+        let a = wheel.insert(10, w[0].clone()).unwrap();
+        let b = wheel.insert(100_000, w[1].clone()).unwrap();
+        let mut fired = Vec::new();
+        wheel.fire_all(&mut fired);
+        assert_eq!(fired.len(), 2);
+        fired.drain(..).for_each(Waker::wake);
+        assert_eq!(counts[1].load(Ordering::SeqCst), 1);
+        assert!(wheel.poll_entry(a, &w[0]));
+        wheel.remove(a);
+        wheel.remove(b);
+        assert_eq!(wheel.next_expiration(), None);
     }
 
     /// Compares the wheel with a brute-force model over random operations.

@@ -1,0 +1,180 @@
+//! Regression tests for bugs found in review: reference cycles that leaked
+//! tasks and runtimes, timers outliving their runtime, pools waiting for
+//! themselves.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+/// Set when the runtime's `Shared` (which owns the builder hooks) is freed.
+struct DropFlag(Arc<AtomicBool>);
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+fn runtime_with_drop_probe() -> (runtime::Runtime, Arc<AtomicBool>) {
+    let freed = Arc::new(AtomicBool::new(false));
+    let probe = DropFlag(freed.clone());
+    let rt = runtime::Runtime::builder()
+        .workers(2)
+        .on_thread_start(move || {
+            let _ = &probe;
+        })
+        .build()
+        .unwrap();
+    (rt, freed)
+}
+
+/// Control: a plain task leaves nothing behind.
+#[test]
+fn control_runtime_is_freed_after_drop() {
+    let (rt, freed) = runtime_with_drop_probe();
+    let t = rt.spawn(async { 1 });
+    assert_eq!(rt.block_on(t).unwrap(), 1);
+    drop(rt);
+    assert!(freed.load(SeqCst), "control: Shared should be freed");
+}
+
+/// Finding 1: a task that polls `task::cancelled()` and then finishes
+/// without ever being `cancel_with_grace`d keeps a clone of its own waker in
+/// its own header: the reference count never reaches zero, so the task
+/// allocation (and the `Arc<Shared>` it holds) leak forever.
+#[test]
+fn cancelled_future_leaks_its_task_and_the_runtime() {
+    let (rt, freed) = runtime_with_drop_probe();
+    let t = rt.spawn(async {
+        let mut c = std::pin::pin!(runtime::task::cancelled());
+        // One poll registers the waker, then the work "wins" the select.
+        std::future::poll_fn(|cx| {
+            let _ = c.as_mut().poll(cx);
+            Poll::Ready(())
+        })
+        .await;
+        7
+    });
+    assert_eq!(rt.block_on(t).unwrap(), 7);
+    drop(rt);
+    assert!(
+        freed.load(SeqCst),
+        "task allocation (and runtime Shared) leaked through meta.cancel_wakers"
+    );
+}
+
+/// Finding 2: `Signal` never removes its waker from the process-global
+/// slot, so a task that listened once (select against ctrl_c, say) and
+/// finished is pinned until the next delivery of that signal.
+#[cfg(unix)]
+#[test]
+fn signal_listener_pins_finished_task_and_runtime() {
+    use runtime::signal::{signal, SignalKind};
+    let (rt, freed) = runtime_with_drop_probe();
+    let t = rt.spawn(async {
+        let mut s = signal(SignalKind::user_defined2()).unwrap();
+        std::future::poll_fn(|cx| {
+            let _ = s.poll_recv(cx);
+            Poll::Ready(())
+        })
+        .await;
+        drop(s);
+    });
+    rt.block_on(t).unwrap();
+    drop(rt);
+    assert!(
+        freed.load(SeqCst),
+        "the task's waker stays in signal::registry::TABLE until SIGUSR2 arrives"
+    );
+}
+
+/// Finding 3a: `cancel_remaining_tasks` clears every timer slab; a `Sleep`
+/// registered before that panics ("invalid key") when dropped afterwards.
+#[test]
+fn sleep_dropped_after_runtime_shutdown_does_not_panic() {
+    let rt = runtime::Runtime::builder().workers(1).build().unwrap();
+    let mut s = Box::pin(runtime::sleep(Duration::from_secs(60)));
+    rt.block_on(std::future::poll_fn(|cx| {
+        assert!(s.as_mut().poll(cx).is_pending());
+        Poll::Ready(())
+    }));
+    drop(rt);
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| drop(s)));
+    assert!(
+        result.is_ok(),
+        "dropping a registered Sleep after shutdown panicked"
+    );
+}
+
+/// Finding 3b: the same through `shutdown_background`: a task that is inside
+/// a poll while shutdown clears the timer wheels resolves to `Panicked`
+/// (the stale key panics while its future is dropped) instead of `Cancelled`.
+#[test]
+fn task_running_during_shutdown_background_resolves_cancelled() {
+    let rt = runtime::Runtime::builder().workers(2).build().unwrap();
+    let inside = Arc::new(AtomicBool::new(false));
+    let inside2 = inside.clone();
+    let task = rt.spawn(async move {
+        let mut s = Box::pin(runtime::sleep(Duration::from_secs(60)));
+        std::future::poll_fn(|cx| {
+            assert!(s.as_mut().poll(cx).is_pending()); // registered in the wheel
+            inside2.store(true, SeqCst);
+            std::thread::sleep(Duration::from_millis(300)); // still in the poll
+            Poll::<()>::Pending
+        })
+        .await;
+    });
+    while !inside.load(SeqCst) {
+        std::thread::yield_now();
+    }
+    rt.shutdown_background();
+    let result = task.join_blocking();
+    assert!(
+        matches!(&result, Err(e) if e.is_cancelled()),
+        "expected Cancelled, got {result:?}"
+    );
+}
+
+/// Finding 7: a runtime dropped on one of its own blocking threads waits
+/// for itself until the shutdown deadline (10 s).
+#[test]
+fn a_runtime_dropped_on_its_own_blocking_thread_does_not_wait_for_itself() {
+    let rt = runtime::Runtime::builder().workers(1).build().unwrap();
+    let handle = rt.handle().clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _job = handle.run_in_executor(None, move || {
+        // Would wait an hour for its own thread before the fix.
+        rt.shutdown_timeout(Duration::from_secs(3600));
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("shutdown from a blocking thread waited for itself");
+}
+
+#[test]
+fn an_executor_shut_down_from_its_own_job_does_not_wait_for_itself() {
+    let pool = Arc::new(runtime::ThreadPoolExecutor::new(2));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = pool.clone();
+    let _job = pool.run(move || {
+        p.shutdown(true);
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("shutdown(true) from a job waited for its own thread");
+}
+
+#[test]
+fn a_sleep_polled_after_shutdown_completes_instead_of_hanging() {
+    let rt = runtime::Runtime::builder().workers(1).build().unwrap();
+    let handle = rt.handle().clone();
+    drop(rt);
+    let _guard = handle.enter();
+    let mut sleep = runtime::sleep(Duration::from_secs(3600));
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    assert!(Pin::new(&mut sleep).poll(&mut cx).is_ready());
+}
