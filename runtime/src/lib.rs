@@ -51,9 +51,11 @@ mod builder;
 mod context;
 mod coop;
 pub(crate) mod loom;
+pub mod net;
 mod reactor;
 mod runtime;
 mod scheduler;
+mod sys;
 pub mod task;
 pub mod time;
 
