@@ -13,8 +13,9 @@
 //!   has been read (a peer that closes mid-message yields what arrived,
 //!   then `Ok(0)`); `read_exact` then fails with `UnexpectedEof`.
 //! - A reset peer: the next `read` or `write` fails (`ConnectionReset`,
-//!   `BrokenPipe`); never a panic. std sends with `MSG_NOSIGNAL` on Linux,
-//!   so no `SIGPIPE` either.
+//!   `BrokenPipe`); never a panic. (std sends TCP data with `MSG_NOSIGNAL`
+//!   on Linux; a Unix stream write to a closed peer raises `SIGPIPE`, which
+//!   Rust programs ignore unless they opt out, as with std's own sockets.)
 //! - `poll_close` (`AsyncWrite::close`) shuts the write direction down: the
 //!   peer reads EOF, and this side can still read its reply.
 //! - Nothing is buffered here, so `flush` has nothing to do.

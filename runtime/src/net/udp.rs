@@ -116,7 +116,7 @@ impl UdpSocket {
     /// Sends to the connected peer.
     ///
     /// # Errors
-    /// `NotConnected` without [`connect`](Self::connect);
+    /// Without [`connect`](Self::connect), "destination address required";
     /// `ConnectionRefused` if an earlier datagram found the port closed.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.write_io(|s| s.send(buf)).await
