@@ -38,7 +38,7 @@ const WRITABLE: usize = 1 << 1;
 const READ_CLOSED: usize = 1 << 2;
 const WRITE_CLOSED: usize = 1 << 3;
 const SHUTDOWN: usize = 1 << 4;
-#[cfg(test)]
+#[cfg(all(test, not(runtime_loom)))]
 const READINESS_MASK: usize = READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED;
 const TICK_SHIFT: u32 = 16;
 const TICK_ONE: usize = 1 << TICK_SHIFT;
@@ -235,7 +235,7 @@ impl ScheduledIo {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     fn bits(&self) -> usize {
         self.readiness.load(Acquire) & READINESS_MASK
     }

@@ -1,5 +1,5 @@
-//! Types that come with [`TcpListener`](crate::net::TcpListener) and
-//! [`TcpStream`](crate::net::TcpStream): the owned halves of a split
+//! Types that come with [`TcpListener`](listener::TcpListener) and
+//! [`TcpStream`]: the owned halves of a split
 //! stream and the stream of incoming connections.
 //!
 //! - `listener.rs`: binding, accepting, [`Incoming`].
