@@ -13,6 +13,25 @@ use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Duration;
 
+/// Every socket type can move between tasks and be shared by them.
+const _: () = {
+    fn send_sync<T: Send + Sync + Unpin + 'static>() {}
+    fn all() {
+        use runtime::net::{tcp, unix, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+        send_sync::<TcpListener>();
+        send_sync::<TcpStream>();
+        send_sync::<tcp::OwnedReadHalf>();
+        send_sync::<tcp::OwnedWriteHalf>();
+        send_sync::<UdpSocket>();
+        send_sync::<UnixListener>();
+        send_sync::<UnixStream>();
+        send_sync::<unix::OwnedReadHalf>();
+        send_sync::<unix::OwnedWriteHalf>();
+        send_sync::<UnixDatagram>();
+    }
+    let _ = all;
+};
+
 /// Serves echo on `listener` until the runtime goes away; returns how many
 /// connections reached EOF so far through `closed`.
 fn spawn_echo_server(listener: TcpListener, closed: Arc<AtomicUsize>) {
