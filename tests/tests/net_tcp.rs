@@ -319,18 +319,32 @@ fn connecting_to_a_closed_port_is_refused() {
 fn connect_timeout_reports_timed_out() {
     let rt = rt(1);
     block_on_within(&rt, async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        // A host name goes to the blocking pool, which cannot answer before
-        // the first poll returns; a zero timeout has expired by then.
-        let error = TcpStream::connect_timeout(("localhost", port), Duration::ZERO)
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
-        // With time to spare it connects.
-        TcpStream::connect_timeout(listener.local_addr().unwrap(), Duration::from_secs(60))
-            .await
+        // A listener that never accepts, with a backlog of 0: once one
+        // connection waits in its accept queue, the kernel drops further
+        // SYNs and those connects stay pending (the next retransmit is a
+        // second away) — long enough for a short timeout to expire.
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
             .unwrap();
+        socket.listen(0).unwrap();
+        let addr = socket.local_addr().unwrap().as_socket().unwrap();
+        let mut connected = Vec::new();
+        let mut timed_out = None;
+        for _ in 0..16 {
+            match TcpStream::connect_timeout(addr, Duration::from_millis(100)).await {
+                Ok(stream) => connected.push(stream),
+                Err(error) => {
+                    timed_out = Some(error);
+                    break;
+                }
+            }
+        }
+        let error = timed_out.expect("a full accept queue never made a connect wait");
+        assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+        assert!(!connected.is_empty());
+        drop(socket);
     });
 }
 
