@@ -138,6 +138,10 @@ pub enum Metric {
     /// Speed-up over one thread; higher is better (no ratio: the time row
     /// above it carries the same comparison).
     Speedup,
+    /// Messages per second; higher is better (no ratio, as for
+    /// [`Metric::Speedup`]). In the minimums table: the best rate, from the
+    /// fastest run.
+    Rate,
 }
 
 /// One table row: stats per runtime, in [`COLUMNS`] order.
@@ -156,11 +160,12 @@ impl Row {
         match self.metric {
             Metric::Time | Metric::Lateness => fmt_secs(value),
             Metric::Speedup => format!("{value:.2}×"),
+            Metric::Rate => fmt_rate(value),
         }
     }
 
     fn ratio(&self, pick: fn(&Stats) -> f64) -> String {
-        if self.metric == Metric::Speedup {
+        if matches!(self.metric, Metric::Speedup | Metric::Rate) {
             return "–".to_string();
         }
         let ours = pick(&self.stats[0]);
@@ -196,6 +201,25 @@ pub fn fmt_secs(secs: f64) -> String {
         2
     };
     format!("{v:.prec$} {unit}")
+}
+
+/// Formats a rate with three significant digits: `157k/s`, `1.23M/s`.
+pub fn fmt_rate(per_sec: f64) -> String {
+    let (v, unit) = if per_sec >= 1e6 {
+        (per_sec / 1e6, "M")
+    } else if per_sec >= 1e3 {
+        (per_sec / 1e3, "k")
+    } else {
+        (per_sec, "")
+    };
+    let prec = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.prec$}{unit}/s")
 }
 
 /// Renders rows as a markdown table, using the median or the minimum.
@@ -271,6 +295,18 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
             label: format!("{} median lateness", workload.name()),
             metric: Metric::Lateness,
             stats: lateness,
+        });
+    }
+    if workload == Workload::TcpEcho {
+        let messages = (sizes.tcp_conns * sizes.tcp_msgs) as f64;
+        let rate = |t: &Stats| Stats {
+            median: messages / t.median,
+            min: messages / t.min,
+        };
+        rows.push(Row {
+            label: format!("{} msgs/s", workload.name()),
+            metric: Metric::Rate,
+            stats: times.map(|t| rate(&t)),
         });
     }
     if fanout {
@@ -476,6 +512,9 @@ mod tests {
         assert_eq!(fmt_secs(0.000_456), "456 µs");
         assert_eq!(fmt_secs(1.5), "1.50 s");
         assert_eq!(fmt_secs(42e-9), "42.0 ns");
+        assert_eq!(fmt_rate(157_000.0), "157k/s");
+        assert_eq!(fmt_rate(1_234_000.0), "1.23M/s");
+        assert_eq!(fmt_rate(12.0), "12.0/s");
     }
 
     #[test]

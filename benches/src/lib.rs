@@ -28,7 +28,8 @@
 //!
 //! The workloads mirror tokio's own `rt_multi_threaded` benchmarks, plus a
 //! few that exercise the rest of the API (blocking offload, timers,
-//! cross-thread submission and CPU-bound fan-out).
+//! cross-thread submission, CPU-bound fan-out, and a TCP echo over
+//! loopback with the client in the same process).
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -85,6 +86,32 @@ pub trait Bench {
 
     /// `tasks` tasks each running [`busy_work`]`(unit_iters)`.
     fn fanout_compute(&self, tasks: usize, unit_iters: u64) -> Duration;
+
+    /// An echo server on loopback and `conns` client connections on the
+    /// same runtime, each sending `msgs` messages of [`TCP_ECHO_MSG_LEN`]
+    /// bytes one at a time and reading each echo back before the next
+    /// (verified against [`echo_message`]). Every adapter runs the same
+    /// logic: `TCP_NODELAY` on both ends; the server task per connection
+    /// reads up to [`TCP_ECHO_READ_BUF`] bytes and writes them all back;
+    /// the client writes a message and reads exactly its length. Timed
+    /// from binding the listener to the last client's last echo.
+    fn tcp_echo(&self, conns: usize, msgs: usize) -> Duration;
+}
+
+/// Bytes per `tcp_echo` message.
+pub const TCP_ECHO_MSG_LEN: usize = 64;
+
+/// The `tcp_echo` server's read buffer.
+pub const TCP_ECHO_READ_BUF: usize = 4096;
+
+/// Message `i` of connection `conn` in `tcp_echo`: differs between
+/// connections and messages, so a misdelivered echo is caught.
+pub fn echo_message(conn: usize, i: usize) -> [u8; TCP_ECHO_MSG_LEN] {
+    let mut msg = [0; TCP_ECHO_MSG_LEN];
+    for (k, byte) in msg.iter_mut().enumerate() {
+        *byte = (conn.wrapping_mul(131) ^ i.wrapping_mul(31) ^ k) as u8;
+    }
+    msg
 }
 
 /// Result of one run of the timers workload.
@@ -124,6 +151,10 @@ pub struct Sizes {
     pub unit_iters: u64,
     /// The time `unit_iters` iterations are calibrated to take (for labels).
     pub unit: Duration,
+    /// Connections in `tcp_echo`.
+    pub tcp_conns: usize,
+    /// Messages per connection in `tcp_echo`.
+    pub tcp_msgs: usize,
 }
 
 impl Sizes {
@@ -143,6 +174,8 @@ impl Sizes {
             fanout_tasks: 64,
             unit_iters,
             unit: Self::UNIT,
+            tcp_conns: 50,
+            tcp_msgs: 2_000,
         }
     }
 
@@ -150,7 +183,8 @@ impl Sizes {
     pub const UNIT: Duration = Duration::from_millis(1);
 
     /// Every count divided by `div` (at least 1); the number of submitting
-    /// threads and fan-out tasks stay, their per-unit work shrinks.
+    /// threads, fan-out tasks and TCP connections stay, their per-unit
+    /// work shrinks.
     pub fn scaled_down(self, div: usize) -> Self {
         let s = |n: usize| (n / div).max(1);
         Sizes {
@@ -166,6 +200,8 @@ impl Sizes {
             fanout_tasks: self.fanout_tasks,
             unit_iters: (self.unit_iters / div as u64).max(1),
             unit: self.unit / div as u32,
+            tcp_conns: self.tcp_conns,
+            tcp_msgs: s(self.tcp_msgs),
         }
     }
 }
@@ -191,6 +227,8 @@ pub enum Workload {
     CrossThreadSubmit,
     /// See [`Bench::fanout_compute`].
     FanoutCompute,
+    /// See [`Bench::tcp_echo`].
+    TcpEcho,
 }
 
 /// What one run of a workload measured.
@@ -204,7 +242,7 @@ pub struct Sample {
 
 impl Workload {
     /// All workloads, in table order.
-    pub const ALL: [Workload; 9] = [
+    pub const ALL: [Workload; 10] = [
         Workload::SpawnManyLocal,
         Workload::SpawnManyRemote,
         Workload::YieldMany,
@@ -214,6 +252,7 @@ impl Workload {
         Workload::Timers,
         Workload::CrossThreadSubmit,
         Workload::FanoutCompute,
+        Workload::TcpEcho,
     ];
 
     /// The name accepted by `--only`.
@@ -228,6 +267,7 @@ impl Workload {
             Workload::Timers => "timers",
             Workload::CrossThreadSubmit => "cross_thread_submit",
             Workload::FanoutCompute => "fanout_compute",
+            Workload::TcpEcho => "tcp_echo",
         }
     }
 
@@ -256,6 +296,11 @@ impl Workload {
                     format!("{}×{us}µs", sizes.fanout_tasks)
                 }
             }
+            Workload::TcpEcho => format!(
+                "{}×{}×{TCP_ECHO_MSG_LEN}B",
+                sizes.tcp_conns,
+                count(sizes.tcp_msgs)
+            ),
         };
         format!("{} ({size})", self.name())
     }
@@ -280,6 +325,7 @@ impl Workload {
                 bench.cross_thread_submit(sizes.submit_threads, sizes.submit_iters)
             }
             Workload::FanoutCompute => bench.fanout_compute(sizes.fanout_tasks, sizes.unit_iters),
+            Workload::TcpEcho => bench.tcp_echo(sizes.tcp_conns, sizes.tcp_msgs),
         };
         Sample {
             time,
@@ -485,6 +531,7 @@ mod tests {
         assert_eq!(s.submit_threads, 4);
         assert_eq!(s.fanout_tasks, 64);
         assert_eq!(s.unit_iters, 10_000);
+        assert_eq!((s.tcp_conns, s.tcp_msgs), (50, 20));
         assert_eq!(
             Workload::FanoutCompute.label(&s),
             "fanout_compute (64×10µs)"
@@ -504,6 +551,7 @@ mod tests {
             Workload::CrossThreadSubmit.label(&s),
             "cross_thread_submit (4×25k)"
         );
+        assert_eq!(Workload::TcpEcho.label(&s), "tcp_echo (50×2k×64B)");
         for w in Workload::ALL {
             assert_eq!(Workload::from_name(w.name()), Some(w));
         }
@@ -532,6 +580,13 @@ mod tests {
         for h in handles {
             h.join().unwrap();
         }
+    }
+
+    #[test]
+    fn echo_messages_differ() {
+        assert_ne!(echo_message(0, 0), echo_message(1, 0));
+        assert_ne!(echo_message(0, 0), echo_message(0, 1));
+        assert_eq!(echo_message(3, 4), echo_message(3, 4));
     }
 
     #[test]

@@ -10,10 +10,13 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
+use smol::io::{AsyncReadExt, AsyncWriteExt};
+use smol::net::{TcpListener, TcpStream};
 use smol::{channel, Executor, Timer};
 
 use crate::{
-    blocking_expected, busy_work, countdown, run_on_threads, Bench, Countdown, TimerRun, TimerState,
+    blocking_expected, busy_work, countdown, echo_message, run_on_threads, Bench, Countdown,
+    TimerRun, TimerState, TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
 };
 
 type Ex = Arc<Executor<'static>>;
@@ -231,6 +234,56 @@ impl Bench for SmolBench {
                     let done = done.clone();
                     ex.spawn(async move {
                         busy_work(unit_iters);
+                        done.hit();
+                    })
+                    .detach();
+                }
+            })
+            .detach();
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn tcp_echo(&self, conns: usize, msgs: usize) -> Duration {
+        let (done, finished) = countdown(conns);
+        let ex = self.ex.clone();
+        let start = Instant::now();
+        self.ex
+            .spawn(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                let addr = listener.local_addr().expect("local address");
+                let server_ex = ex.clone();
+                ex.spawn(async move {
+                    for _ in 0..conns {
+                        let (mut stream, _) = listener.accept().await.expect("accept");
+                        stream.set_nodelay(true).expect("nodelay");
+                        server_ex
+                            .spawn(async move {
+                                let mut buf = [0; TCP_ECHO_READ_BUF];
+                                loop {
+                                    let n = stream.read(&mut buf).await.expect("server read");
+                                    if n == 0 {
+                                        break;
+                                    }
+                                    stream.write_all(&buf[..n]).await.expect("server write");
+                                }
+                            })
+                            .detach();
+                    }
+                })
+                .detach();
+                for conn in 0..conns {
+                    let done = done.clone();
+                    ex.spawn(async move {
+                        let mut stream = TcpStream::connect(addr).await.expect("connect");
+                        stream.set_nodelay(true).expect("nodelay");
+                        let mut buf = [0; TCP_ECHO_MSG_LEN];
+                        for i in 0..msgs {
+                            let msg = echo_message(conn, i);
+                            stream.write_all(&msg).await.expect("client write");
+                            stream.read_exact(&mut buf).await.expect("client read");
+                            assert_eq!(buf, msg, "connection {conn}: echo {i} differs");
+                        }
                         done.hit();
                     })
                     .detach();

@@ -7,10 +7,13 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::{Builder, Runtime};
 
 use crate::{
-    blocking_expected, busy_work, countdown, run_on_threads, Bench, Countdown, TimerRun, TimerState,
+    blocking_expected, busy_work, countdown, echo_message, run_on_threads, Bench, Countdown,
+    TimerRun, TimerState, TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
 };
 
 /// tokio's multi-thread runtime with a fixed number of workers.
@@ -26,6 +29,7 @@ impl TokioBench {
             .worker_threads(workers)
             .thread_name("tokio-worker")
             .enable_time()
+            .enable_io()
             .build()
             .expect("failed to build the tokio runtime");
         TokioBench { rt }
@@ -178,6 +182,48 @@ impl Bench for TokioBench {
                 let done = done.clone();
                 tokio::spawn(async move {
                     busy_work(unit_iters);
+                    done.hit();
+                });
+            }
+        });
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn tcp_echo(&self, conns: usize, msgs: usize) -> Duration {
+        let (done, finished) = countdown(conns);
+        let start = Instant::now();
+        self.rt.spawn(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("local address");
+            tokio::spawn(async move {
+                for _ in 0..conns {
+                    let (mut stream, _) = listener.accept().await.expect("accept");
+                    stream.set_nodelay(true).expect("nodelay");
+                    tokio::spawn(async move {
+                        let mut buf = [0; TCP_ECHO_READ_BUF];
+                        loop {
+                            let n = stream.read(&mut buf).await.expect("server read");
+                            if n == 0 {
+                                break;
+                            }
+                            stream.write_all(&buf[..n]).await.expect("server write");
+                        }
+                    });
+                }
+            });
+            for conn in 0..conns {
+                let done = done.clone();
+                tokio::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.expect("connect");
+                    stream.set_nodelay(true).expect("nodelay");
+                    let mut buf = [0; TCP_ECHO_MSG_LEN];
+                    for i in 0..msgs {
+                        let msg = echo_message(conn, i);
+                        stream.write_all(&msg).await.expect("client write");
+                        stream.read_exact(&mut buf).await.expect("client read");
+                        assert_eq!(buf, msg, "connection {conn}: echo {i} differs");
+                    }
                     done.hit();
                 });
             }

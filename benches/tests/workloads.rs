@@ -88,6 +88,11 @@ macro_rules! smoke_tests {
             fn fanout_compute() {
                 check(Workload::FanoutCompute, <$bench>::new);
             }
+
+            #[test]
+            fn tcp_echo() {
+                check(Workload::TcpEcho, <$bench>::new);
+            }
         }
     };
 }
@@ -99,5 +104,5 @@ smoke_tests!(on_smol, runtime_benches::SmolBench);
 /// Every workload is covered by the lists above.
 #[test]
 fn all_workloads_listed() {
-    assert_eq!(Workload::ALL.len(), 9);
+    assert_eq!(Workload::ALL.len(), 10);
 }

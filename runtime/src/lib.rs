@@ -7,6 +7,8 @@
 //! - [`run`] and `#[runtime::main]`, which work like `asyncio.run`.
 //! - Any thread can hand work to any runtime through a [`Handle`]
 //!   (`run_coroutine_threadsafe`, `call_soon_threadsafe`).
+//! - Sockets ([`net`]: TCP, UDP, Unix domain) on each worker's poller, with
+//!   `futures_io` traits and plain `read`/`write_all` methods.
 //!
 //! # Quick start
 //!
@@ -53,6 +55,7 @@ mod context;
 mod coop;
 pub mod fs;
 pub(crate) mod loom;
+pub mod net;
 #[cfg(unix)]
 pub mod process;
 mod reactor;

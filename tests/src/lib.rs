@@ -1,10 +1,17 @@
 //! Helpers shared by the end-to-end tests in `tests/`.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// How long a test may wait for anything before it counts as hung: far
+/// beyond what any test needs, so a slow, shared machine never trips it,
+/// yet a hang fails instead of stalling the suite.
+pub const HANG: Duration = Duration::from_secs(120);
 
 /// A runtime with `workers` workers.
 pub fn rt(workers: usize) -> runtime::Runtime {
@@ -63,4 +70,69 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_default()
+}
+
+/// Runs `future` on `rt`, failing the test if it takes longer than
+/// [`HANG`] (a hang, not a slow machine).
+#[track_caller]
+pub fn block_on_within<F: Future>(rt: &runtime::Runtime, future: F) -> F::Output {
+    match rt.block_on(runtime::timeout(HANG, future)) {
+        Ok(output) => output,
+        Err(_) => panic!("the test did not finish within {HANG:?}: it hangs"),
+    }
+}
+
+/// Runs `f` on a new thread and fails if it does not return within
+/// [`HANG`]: for code that could hang a worker inside a poll, where a
+/// runtime timer might never get to fire.
+#[track_caller]
+pub fn on_watchdog_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(HANG) {
+        Ok(output) => output,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the test did not finish within {HANG:?}: it hangs")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("the test body panicked (see its message above)")
+        }
+    }
+}
+
+/// A loopback port nothing listens on (bound and released just now).
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe listener");
+    listener.local_addr().expect("probe address").port()
+}
+
+/// A fresh, empty directory for this process and `name`, for socket files.
+pub fn temp_dir(name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "runtime-tests-{}-{name}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}
+
+/// The number of file descriptors this process has open.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd is readable on Linux")
+        .count()
+}
+
+/// Bytes of message `msg` on connection `conn`, `len` long: a pattern that
+/// differs between connections and messages, so a byte delivered to the
+/// wrong place is caught.
+pub fn pattern(conn: usize, msg: usize, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (conn.wrapping_mul(31) ^ msg.wrapping_mul(7) ^ i.wrapping_mul(13)) as u8)
+        .collect()
 }

@@ -32,14 +32,21 @@
 //!    try is just a syscall that may say `WouldBlock`), so no edge that
 //!    happened before registration can be missed.
 //!
+//! Waiting tasks: `poll_io` (the `poll_*` functions, one task per direction
+//! by `&mut` access) uses one waker slot per direction; `io` (futures of
+//! `&self` methods, any number per direction) uses a slot per future, and
+//! an event wakes them all (`scheduled_io.rs`, "Waiters").
+//!
 //! # Shutdown
 //! When the runtime shuts down, every registered source is marked shut
 //! down and its waiters woken; further operations fail with an error that
 //! says so.
 
 mod scheduled_io;
+mod source;
 
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+pub(crate) use source::Source;
 
 use crate::scheduler::Shared;
 use parking_lot::Mutex;
@@ -133,10 +140,7 @@ impl Registration {
     /// Outside a runtime, after it shut down, or if the poller refuses.
     pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<Registration> {
         let Some(handle) = crate::context::try_handle() else {
-            return Err(io::Error::other(
-                "I/O objects must be created inside a runtime (in a task or block_on): \
-                 there is no current runtime on this thread",
-            ));
+            return Err(no_runtime_error());
         };
         let shared = handle.shared().clone();
         if shared.is_shutdown() {
@@ -227,13 +231,51 @@ impl Registration {
     }
 
     /// Runs `op` once the source is ready, for callers that are not in a
-    /// poll function.
+    /// poll function. Any number of these futures may wait on one source
+    /// and direction at once (the `&self` methods of a socket shared
+    /// between tasks): each has its own waiter slot, freed when it drops.
     pub(crate) async fn io<R>(
         &self,
         direction: Direction,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        std::future::poll_fn(|cx| self.poll_io(cx, direction, &mut op)).await
+        let mut waiter = SharedWaiter {
+            io: &self.io,
+            direction,
+            key: None,
+        };
+        std::future::poll_fn(|cx| {
+            let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+            loop {
+                let event =
+                    std::task::ready!(self.io.poll_ready_shared(cx, direction, &mut waiter.key))?;
+                match op() {
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        self.clear_readiness(event);
+                    }
+                    result => {
+                        coop.made_progress();
+                        return Poll::Ready(result);
+                    }
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// The waiter slot of one [`Registration::io`] future, freed on drop.
+struct SharedWaiter<'a> {
+    io: &'a ScheduledIo,
+    direction: Direction,
+    key: Option<usize>,
+}
+
+impl Drop for SharedWaiter<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.io.remove_waiter(self.direction, key);
+        }
     }
 }
 
@@ -264,6 +306,14 @@ impl std::fmt::Debug for Registration {
             .field("fd", &self.fd)
             .finish_non_exhaustive()
     }
+}
+
+/// The error for creating an I/O object on a thread with no runtime.
+pub(crate) fn no_runtime_error() -> io::Error {
+    io::Error::other(
+        "I/O objects must be created inside a runtime (in a task or block_on): \
+         there is no current runtime on this thread",
+    )
 }
 
 pub(crate) fn shutdown_error() -> io::Error {

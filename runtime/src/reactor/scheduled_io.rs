@@ -4,9 +4,31 @@
 //! Bits 0–3: `READABLE`, `WRITABLE`, `READ_CLOSED`, `WRITE_CLOSED`;
 //! bit 4: `SHUTDOWN`; bits 16 and up: a tick incremented by every event, so
 //! clearing readiness observed at tick `t` is a no-op if an event came after.
+//!
+//! `READABLE`/`WRITABLE` are cleared by an operation that says `WouldBlock`.
+//! The closed bits are final: they are set only by a hang-up (`EPOLLHUP`:
+//! both directions shut down, a reset, a failed connect), after which no
+//! operation can block again. An error event (`EPOLLERR`: a refused
+//! connect, an ICMP "port unreachable" queued on a UDP socket) is *not*
+//! final: reading the error clears it, and the next operation may well say
+//! `WouldBlock`, so it only sets the clearable bits — were it sticky, that
+//! operation would retry forever inside one poll.
+//!
+//! # Waiters
+//! Each direction has two kinds of waiter:
+//! - one *owner* slot, for `poll_*` functions (`AsyncRead::poll_read` and
+//!   the `&mut self` methods built on them): one task at a time can hold
+//!   `&mut` access to a direction, so one slot suffices and costs no
+//!   allocation;
+//! - a slab of *shared* waiters, for futures of `&self` operations
+//!   (`accept`, `recv_from`, `send_to`): any number of tasks may wait on
+//!   one socket at once, and each must be woken — a single slot would keep
+//!   only the last one and strand the rest. Each future owns its slab slot
+//!   and frees it when dropped ([`ScheduledIo::remove_waiter`]).
 
 use parking_lot::Mutex;
 use polling::Event;
+use slab::Slab;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::task::{Context, Poll, Waker};
@@ -16,7 +38,7 @@ const WRITABLE: usize = 1 << 1;
 const READ_CLOSED: usize = 1 << 2;
 const WRITE_CLOSED: usize = 1 << 3;
 const SHUTDOWN: usize = 1 << 4;
-#[cfg(test)]
+#[cfg(all(test, not(runtime_loom)))]
 const READINESS_MASK: usize = READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED;
 const TICK_SHIFT: u32 = 16;
 const TICK_ONE: usize = 1 << TICK_SHIFT;
@@ -48,8 +70,37 @@ pub(crate) struct ReadyEvent {
 
 #[derive(Default)]
 struct Waiters {
+    /// The owner slot of each direction (`poll_ready`).
     reader: Option<Waker>,
     writer: Option<Waker>,
+    /// Shared waiters of each direction (`poll_ready_shared`); an entry is
+    /// `None` after its waker was taken and until its future polls again.
+    shared_readers: Slab<Option<Waker>>,
+    shared_writers: Slab<Option<Waker>>,
+}
+
+impl Waiters {
+    fn owner(&mut self, direction: Direction) -> &mut Option<Waker> {
+        match direction {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        }
+    }
+
+    fn shared(&mut self, direction: Direction) -> &mut Slab<Option<Waker>> {
+        match direction {
+            Direction::Read => &mut self.shared_readers,
+            Direction::Write => &mut self.shared_writers,
+        }
+    }
+
+    /// Moves every waker of `direction` into `wakers`.
+    fn take_all(&mut self, direction: Direction, wakers: &mut Vec<Waker>) {
+        wakers.extend(self.owner(direction).take());
+        for (_, slot) in self.shared(direction).iter_mut() {
+            wakers.extend(slot.take());
+        }
+    }
 }
 
 pub(crate) struct ScheduledIo {
@@ -76,9 +127,11 @@ impl ScheduledIo {
         if event.writable {
             bits |= WRITABLE;
         }
-        if event.is_interrupt() || event.is_err() == Some(true) {
-            // Hang-up or error: both directions can proceed, and the
-            // syscall will report what happened.
+        if event.is_interrupt() {
+            // Hang-up: final, both directions proceed for good and the
+            // syscalls report EOF or the error. An error event without a
+            // hang-up is transient (see the module docs); `polling` reports
+            // it as readable and writable, which is all it needs.
             bits |= READ_CLOSED | WRITE_CLOSED;
         }
         if bits == 0 {
@@ -88,19 +141,18 @@ impl ScheduledIo {
             Some((curr | bits).wrapping_add(TICK_ONE))
         });
         let mut waiters = self.waiters.lock();
-        if bits & Direction::Read.mask() != 0 {
-            wakers.extend(waiters.reader.take());
-        }
-        if bits & Direction::Write.mask() != 0 {
-            wakers.extend(waiters.writer.take());
+        for direction in [Direction::Read, Direction::Write] {
+            if bits & direction.mask() != 0 {
+                waiters.take_all(direction, wakers);
+            }
         }
     }
 
     pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
         self.readiness.fetch_or(SHUTDOWN, AcqRel);
         let mut waiters = self.waiters.lock();
-        wakers.extend(waiters.reader.take());
-        wakers.extend(waiters.writer.take());
+        waiters.take_all(Direction::Read, wakers);
+        waiters.take_all(Direction::Write, wakers);
     }
 
     pub(crate) fn poll_ready(
@@ -112,19 +164,43 @@ impl ScheduledIo {
             return Poll::Ready(ready);
         }
         let mut waiters = self.waiters.lock();
-        let slot = match direction {
-            Direction::Read => &mut waiters.reader,
-            Direction::Write => &mut waiters.writer,
-        };
-        match slot {
-            Some(existing) if existing.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
+        store_waker(waiters.owner(direction), cx);
+        // Re-check under the lock (protocol step 3).
+        match self.ready(direction) {
+            Some(ready) => Poll::Ready(ready),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Like [`poll_ready`](Self::poll_ready), for one of possibly many
+    /// futures waiting on this direction at once: the waker goes to the
+    /// slab slot `key` (allocated on first use), which the future frees
+    /// with [`remove_waiter`](Self::remove_waiter) when it is dropped.
+    pub(crate) fn poll_ready_shared(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        key: &mut Option<usize>,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        if let Some(ready) = self.ready(direction) {
+            return Poll::Ready(ready);
+        }
+        let mut waiters = self.waiters.lock();
+        let shared = waiters.shared(direction);
+        match key.and_then(|key| shared.get_mut(key)) {
+            Some(slot) => store_waker(slot, cx),
+            None => *key = Some(shared.insert(Some(cx.waker().clone()))),
         }
         // Re-check under the lock (protocol step 3).
         match self.ready(direction) {
             Some(ready) => Poll::Ready(ready),
             None => Poll::Pending,
         }
+    }
+
+    /// Frees a shared waiter's slot (its future is being dropped).
+    pub(crate) fn remove_waiter(&self, direction: Direction, key: usize) {
+        self.waiters.lock().shared(direction).try_remove(key);
     }
 
     fn ready(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
@@ -151,11 +227,25 @@ impl ScheduledIo {
         let mut waiters = self.waiters.lock();
         waiters.reader = None;
         waiters.writer = None;
+        for (_, slot) in waiters.shared_readers.iter_mut() {
+            *slot = None;
+        }
+        for (_, slot) in waiters.shared_writers.iter_mut() {
+            *slot = None;
+        }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     fn bits(&self) -> usize {
         self.readiness.load(Acquire) & READINESS_MASK
+    }
+}
+
+/// Keeps `slot`'s waker if it would wake the same task, else replaces it.
+fn store_waker(slot: &mut Option<Waker>, cx: &Context<'_>) {
+    match slot {
+        Some(existing) if existing.will_wake(cx.waker()) => {}
+        _ => *slot = Some(cx.waker().clone()),
     }
 }
 
@@ -218,5 +308,78 @@ mod tests {
             io.poll_ready(&mut cx, Direction::Read),
             Poll::Ready(Err(_))
         ));
+    }
+
+    /// A waker that counts its wake-ups.
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn counting_waker() -> (Waker, std::sync::Arc<Count>) {
+        let count = std::sync::Arc::new(Count(std::sync::atomic::AtomicUsize::new(0)));
+        (Waker::from(count.clone()), count)
+    }
+
+    fn make_not_ready(io: &ScheduledIo, direction: Direction) {
+        let mut cx = Context::from_waker(Waker::noop());
+        let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, direction) else {
+            panic!("expected readiness")
+        };
+        io.clear_readiness(ev);
+    }
+
+    #[test]
+    fn every_shared_waiter_is_woken() {
+        let io = ScheduledIo::new();
+        make_not_ready(&io, Direction::Read);
+        let waiters: Vec<_> = (0..3).map(|_| counting_waker()).collect();
+        let mut keys = vec![None; waiters.len()];
+        for ((waker, _), key) in waiters.iter().zip(&mut keys) {
+            let mut cx = Context::from_waker(waker);
+            assert!(io
+                .poll_ready_shared(&mut cx, Direction::Read, key)
+                .is_pending());
+        }
+        // The owner slot is separate and woken too.
+        let (owner, owner_count) = counting_waker();
+        assert!(io
+            .poll_ready(&mut Context::from_waker(&owner), Direction::Read)
+            .is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(&Event::readable(0), &mut wakers);
+        assert_eq!(wakers.len(), 4);
+        wakers.into_iter().for_each(Waker::wake);
+        for (_, count) in &waiters {
+            assert_eq!(count.0.load(SeqCst), 1);
+        }
+        assert_eq!(owner_count.0.load(SeqCst), 1);
+        // A removed waiter is not woken again; the others re-register.
+        make_not_ready(&io, Direction::Read);
+        io.remove_waiter(Direction::Read, keys[0].unwrap());
+        for ((waker, _), key) in waiters.iter().zip(&mut keys).skip(1) {
+            let mut cx = Context::from_waker(waker);
+            assert!(io
+                .poll_ready_shared(&mut cx, Direction::Read, key)
+                .is_pending());
+        }
+        let mut wakers = Vec::new();
+        io.set_readiness(&Event::readable(0), &mut wakers);
+        assert_eq!(wakers.len(), 2);
+    }
+
+    #[test]
+    fn a_hang_up_is_final() {
+        let io = ScheduledIo::new();
+        make_not_ready(&io, Direction::Read);
+        let mut wakers = Vec::new();
+        io.set_readiness(&Event::none(0).with_interrupt(), &mut wakers);
+        make_not_ready(&io, Direction::Read);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
+        assert!(io.poll_ready(&mut cx, Direction::Write).is_ready());
     }
 }

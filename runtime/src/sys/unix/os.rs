@@ -1,4 +1,5 @@
-//! Unix system calls used by `signal` and `process`.
+//! Unix system calls used by `signal` and `process`: pipes, pidfds,
+//! signal handlers.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};

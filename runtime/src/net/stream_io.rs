@@ -1,0 +1,293 @@
+//! The read/write plumbing shared by every stream socket and its halves
+//! (`TcpStream`, `UnixStream` and their `OwnedReadHalf`/`OwnedWriteHalf`).
+//!
+//! Each of those types reaches a [`Source`] of a std stream; the functions
+//! here run the std stream's non-blocking calls through it, and the
+//! [`impl_read!`](crate::net::stream_io) / `impl_write!` macros give every
+//! type the same inherent methods (`read`, `read_exact`, `read_to_end`,
+//! `write`, `write_all`, `flush`) and the same `futures_io::AsyncRead` /
+//! `AsyncWrite` impls, so the behaviour cannot drift between them.
+//!
+//! # Behaviour at the edges
+//! - End of stream: `read` returns `Ok(0)` once everything the peer sent
+//!   has been read (a peer that closes mid-message yields what arrived,
+//!   then `Ok(0)`); `read_exact` then fails with `UnexpectedEof`.
+//! - A reset peer: the next `read` or `write` fails (`ConnectionReset`,
+//!   `BrokenPipe`); never a panic. (std sends TCP data with `MSG_NOSIGNAL`
+//!   on Linux; a Unix stream write to a closed peer raises `SIGPIPE`, which
+//!   Rust programs ignore unless they opt out, as with std's own sockets.)
+//! - `poll_close` (`AsyncWrite::close`) shuts the write direction down: the
+//!   peer reads EOF, and this side can still read its reply.
+//! - Nothing is buffered here, so `flush` has nothing to do.
+
+use crate::reactor::Source;
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::net::Shutdown;
+use std::os::fd::AsFd;
+use std::task::{Context, Poll};
+
+/// Bytes `read_to_end` reserves ahead of each read when the vector is full.
+const READ_TO_END_CHUNK: usize = 8 * 1024;
+
+/// A std stream socket whose calls never block once it is non-blocking.
+pub(crate) trait StdStream: AsFd {
+    fn read_nb(&self, buf: &mut [u8]) -> io::Result<usize>;
+    fn write_nb(&self, buf: &[u8]) -> io::Result<usize>;
+    fn write_vectored_nb(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+    fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+}
+
+/// Implements [`StdStream`] for a std stream type by delegation.
+macro_rules! std_stream {
+    ($ty:ty) => {
+        impl $crate::net::stream_io::StdStream for $ty {
+            fn read_nb(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                std::io::Read::read(&mut &*self, buf)
+            }
+            fn write_nb(&self, buf: &[u8]) -> std::io::Result<usize> {
+                std::io::Write::write(&mut &*self, buf)
+            }
+            fn write_vectored_nb(&self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+                std::io::Write::write_vectored(&mut &*self, bufs)
+            }
+            fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
+                <$ty>::shutdown(self, how)
+            }
+        }
+    };
+}
+
+pub(crate) use std_stream;
+
+std_stream!(std::net::TcpStream);
+// `std::os::unix::net::UnixStream`'s impl is in `sys/unix/net/stream.rs`.
+
+pub(crate) fn poll_read<S: StdStream>(
+    source: &Source<S>,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    source.poll_read_io(cx, |s| s.read_nb(buf))
+}
+
+pub(crate) fn poll_write<S: StdStream>(
+    source: &Source<S>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>> {
+    source.poll_write_io(cx, |s| s.write_nb(buf))
+}
+
+pub(crate) fn poll_write_vectored<S: StdStream>(
+    source: &Source<S>,
+    cx: &mut Context<'_>,
+    bufs: &[IoSlice<'_>],
+) -> Poll<io::Result<usize>> {
+    source.poll_write_io(cx, |s| s.write_vectored_nb(bufs))
+}
+
+pub(crate) fn poll_close<S: StdStream>(source: &Source<S>) -> Poll<io::Result<()>> {
+    Poll::Ready(match source.get_ref().shutdown(Shutdown::Write) {
+        // Already shut down, or the peer is gone: either way nothing more
+        // will be written, which is what closing asked for.
+        Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
+        result => result,
+    })
+}
+
+pub(crate) async fn read<S: StdStream>(source: &Source<S>, buf: &mut [u8]) -> io::Result<usize> {
+    poll_fn(|cx| poll_read(source, cx, buf)).await
+}
+
+pub(crate) async fn read_exact<S: StdStream>(
+    source: &Source<S>,
+    mut buf: &mut [u8],
+) -> io::Result<()> {
+    while !buf.is_empty() {
+        match read(source, buf).await {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the peer closed the stream before the buffer was filled",
+                ))
+            }
+            Ok(n) => buf = &mut buf[n..],
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn read_to_end<S: StdStream>(
+    source: &Source<S>,
+    out: &mut Vec<u8>,
+) -> io::Result<usize> {
+    let start = out.len();
+    loop {
+        if out.len() == out.capacity() {
+            out.reserve(READ_TO_END_CHUNK);
+        }
+        let filled = out.len();
+        out.resize(out.capacity(), 0);
+        let result = read(source, &mut out[filled..]).await;
+        match result {
+            Ok(0) => {
+                out.truncate(filled);
+                return Ok(filled - start);
+            }
+            Ok(n) => out.truncate(filled + n),
+            Err(error) => {
+                out.truncate(filled);
+                if error.kind() != io::ErrorKind::Interrupted {
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+pub(crate) async fn write<S: StdStream>(source: &Source<S>, buf: &[u8]) -> io::Result<usize> {
+    poll_fn(|cx| poll_write(source, cx, buf)).await
+}
+
+pub(crate) async fn write_all<S: StdStream>(source: &Source<S>, mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match write(source, buf).await {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the stream accepted no more bytes",
+                ))
+            }
+            Ok(n) => buf = &buf[n..],
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Inherent read methods and `futures_io::AsyncRead` for a type whose
+/// `Source` is reached by `|self_ref| expr`.
+macro_rules! impl_read {
+    ($ty:ty, |$this:ident| $source:expr) => {
+        impl $ty {
+            /// Reads some bytes into `buf`, waiting until at least one is
+            /// available; returns how many, or `Ok(0)` at end of stream (or
+            /// if `buf` is empty).
+            ///
+            /// # Cancel safety
+            /// Dropping the future before it completes loses no data.
+            pub async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let $this = &*self;
+                $crate::net::stream_io::read($source, buf).await
+            }
+
+            /// Reads exactly `buf.len()` bytes.
+            ///
+            /// # Errors
+            /// `UnexpectedEof` if the stream ends first (the bytes read so
+            /// far are in `buf`, but how many is not reported); any error
+            /// of the underlying reads.
+            pub async fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+                let $this = &*self;
+                $crate::net::stream_io::read_exact($source, buf).await
+            }
+
+            /// Reads until end of stream, appending to `out`; returns how
+            /// many bytes were appended.
+            pub async fn read_to_end(&mut self, out: &mut Vec<u8>) -> std::io::Result<usize> {
+                let $this = &*self;
+                $crate::net::stream_io::read_to_end($source, out).await
+            }
+        }
+
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $this = &*self;
+                $crate::net::stream_io::poll_read($source, cx, buf)
+            }
+        }
+    };
+}
+
+/// Inherent write methods and `futures_io::AsyncWrite` for a type whose
+/// `Source` is reached by `|self_ref| expr`.
+macro_rules! impl_write {
+    ($ty:ty, |$this:ident| $source:expr) => {
+        impl $ty {
+            /// Writes some of `buf`, waiting until the socket can take at
+            /// least one byte; returns how many bytes were written.
+            ///
+            /// # Cancel safety
+            /// Dropping the future before it completes writes nothing.
+            pub async fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let $this = &*self;
+                $crate::net::stream_io::write($source, buf).await
+            }
+
+            /// Writes all of `buf`.
+            ///
+            /// # Errors
+            /// Any error of the underlying writes, for example
+            /// `BrokenPipe` or `ConnectionReset` once the peer is gone.
+            /// If the future is dropped, or fails, part of `buf` may have
+            /// been written.
+            pub async fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+                let $this = &*self;
+                $crate::net::stream_io::write_all($source, buf).await
+            }
+
+            /// Does nothing: writes are not buffered. Present so code
+            /// written for buffered writers reads the same.
+            pub async fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $this = &*self;
+                $crate::net::stream_io::poll_write($source, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $this = &*self;
+                $crate::net::stream_io::poll_write_vectored($source, cx, bufs)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            /// Shuts the write direction down (the peer reads EOF).
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $this = &*self;
+                $crate::net::stream_io::poll_close($source)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_read;
+pub(crate) use impl_write;

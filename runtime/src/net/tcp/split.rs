@@ -1,0 +1,154 @@
+//! The owned halves of a split `TcpStream`.
+//!
+//! Both halves share the stream through an `Arc`. They can be used from
+//! two tasks at once because they wait on different directions, and the
+//! reactor keeps one waiting task per direction (`reactor/scheduled_io.rs`,
+//! "Waiters").
+//!
+//! # Drop and reunite
+//! 1. Dropping the write half shuts the write direction down (the peer
+//!    reads EOF), as closing a writer does in asyncio; the connection
+//!    itself closes when both halves are gone.
+//! 2. `reunite` checks that the halves come from the same stream, disarms
+//!    the write half's shutdown, drops it, and unwraps the `Arc`, which is
+//!    then unique.
+
+use super::TcpStream;
+use crate::net::stream_io::{impl_read, impl_write};
+use std::error::Error;
+use std::fmt;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+
+/// The read half of a [`TcpStream`], from [`TcpStream::split`].
+///
+/// Has the stream's read methods and implements
+/// [`futures_io::AsyncRead`].
+pub struct OwnedReadHalf {
+    stream: Arc<TcpStream>,
+}
+
+/// The write half of a [`TcpStream`], from [`TcpStream::split`].
+///
+/// Has the stream's write methods and implements
+/// [`futures_io::AsyncWrite`]. Dropping it shuts the write direction down.
+pub struct OwnedWriteHalf {
+    stream: Arc<TcpStream>,
+    shutdown_on_drop: bool,
+}
+
+pub(super) fn split(stream: TcpStream) -> (OwnedReadHalf, OwnedWriteHalf) {
+    let stream = Arc::new(stream);
+    (
+        OwnedReadHalf {
+            stream: stream.clone(),
+        },
+        OwnedWriteHalf {
+            stream,
+            shutdown_on_drop: true,
+        },
+    )
+}
+
+impl OwnedReadHalf {
+    /// Puts the halves back together into the stream they came from.
+    ///
+    /// # Errors
+    /// If they come from different streams; the error gives both back.
+    pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+        reunite(self, other)
+    }
+
+    /// Reads without consuming (see [`TcpStream::peek`]).
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.peek(buf).await
+    }
+
+    /// The remote address of the connection.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+
+    /// The local address of the connection.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.local_addr()
+    }
+}
+
+impl OwnedWriteHalf {
+    /// Puts the halves back together (see [`OwnedReadHalf::reunite`]).
+    ///
+    /// # Errors
+    /// If they come from different streams.
+    pub fn reunite(self, other: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
+        reunite(other, self)
+    }
+
+    /// Shuts the write direction down now (the peer reads EOF).
+    pub fn shutdown(&self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write)
+    }
+
+    /// The remote address of the connection.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+
+    /// The local address of the connection.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.local_addr()
+    }
+}
+
+impl Drop for OwnedWriteHalf {
+    fn drop(&mut self) {
+        if self.shutdown_on_drop {
+            // The peer may already be gone; nothing to report then.
+            let _ = self.stream.shutdown(Shutdown::Write);
+        }
+    }
+}
+
+fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+    if !Arc::ptr_eq(&read.stream, &write.stream) {
+        return Err(ReuniteError(read, write));
+    }
+    write.shutdown_on_drop = false;
+    drop(write);
+    Ok(Arc::into_inner(read.stream).expect("the two halves held the only references"))
+}
+
+impl_read!(OwnedReadHalf, |this| &this.stream.io);
+impl_write!(OwnedWriteHalf, |this| &this.stream.io);
+
+/// The halves given to `reunite` came from different streams.
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl fmt::Debug for ReuniteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReuniteError(..)")
+    }
+}
+
+impl fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tried to reunite halves of two different TCP streams")
+    }
+}
+
+impl Error for ReuniteError {}
+
+impl fmt::Debug for OwnedReadHalf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OwnedReadHalf").field(&*self.stream).finish()
+    }
+}
+
+impl fmt::Debug for OwnedWriteHalf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OwnedWriteHalf")
+            .field(&*self.stream)
+            .finish()
+    }
+}

@@ -1,0 +1,96 @@
+//! An I/O object registered with the reactor: a non-blocking std socket and
+//! its [`Registration`], owned together.
+//!
+//! # Invariant
+//! `registration` is declared before `io`, so it drops first: the fd is
+//! deleted from its poller while it is still open, never after the kernel
+//! may have reused its number for another file. [`Source::into_inner`]
+//! keeps the same order by hand.
+//!
+//! # Operations
+//! Every socket type in `runtime::net` is a `Source` of the matching std
+//! type plus methods that run the std type's non-blocking syscalls through
+//! the reactor's readiness protocol (`mod.rs`):
+//! - `poll_read_io` / `poll_write_io`: for `poll_*` functions and the
+//!   `&mut self` methods built on them (one waiting task per direction);
+//! - `read_io` / `write_io`: futures for `&self` methods, any number of
+//!   which may wait on one socket at once.
+
+use super::{Direction, Registration};
+use std::io;
+use std::os::fd::AsFd;
+use std::task::{Context, Poll};
+
+/// A registered non-blocking I/O object.
+pub(crate) struct Source<T: AsFd> {
+    /// Dropped before `io` (see the module invariant).
+    registration: Registration,
+    io: T,
+}
+
+impl<T: AsFd> Source<T> {
+    /// Registers `io`, which must already be in non-blocking mode, with the
+    /// current runtime. On error `io` is dropped (closed).
+    pub(crate) fn new(io: T) -> io::Result<Source<T>> {
+        let registration = Registration::new(io.as_fd())?;
+        Ok(Source { registration, io })
+    }
+
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.io
+    }
+
+    /// Deregisters and hands the object back (still non-blocking).
+    pub(crate) fn into_inner(self) -> T {
+        let Source { registration, io } = self;
+        drop(registration);
+        io
+    }
+
+    pub(crate) fn poll_read_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(cx, Direction::Read, op)
+    }
+
+    pub(crate) fn poll_write_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(cx, Direction::Write, op)
+    }
+
+    fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.registration.poll_io(cx, direction, || op(&self.io))
+    }
+
+    pub(crate) async fn read_io<R>(
+        &self,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.registration.io(Direction::Read, || op(&self.io)).await
+    }
+
+    pub(crate) async fn write_io<R>(
+        &self,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.registration
+            .io(Direction::Write, || op(&self.io))
+            .await
+    }
+}
+
+impl<T: AsFd + std::fmt::Debug> std::fmt::Debug for Source<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.io.fmt(f)
+    }
+}
