@@ -16,8 +16,8 @@
 //! 4. `Pending`: `transition_to_idle` drops the reference, or, if the task was
 //!    woken during the poll, hands it to a new `Notified` that is yielded
 //!    to the back of the queue. `Ready`/panic/cancel: the output is stored,
-//!    then [`complete`](Harness::complete) wakes the joiner, runs done
-//!    callbacks, leaves the registry and drops the references it owns.
+//!    then `complete` leaves the registry, wakes the joiner, runs done
+//!    callbacks and drops the references it owns.
 //!
 //! # Waking
 //! A [`Waker`] is the header pointer plus a reference. Waking sets
@@ -507,6 +507,9 @@ unsafe fn complete<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         // terminal transition below.
         let cell = unsafe { cell::<F, S>(ptr) };
         let snapshot = cell.header.state.transition_to_complete();
+        // Leave the registry first: whoever the join waker wakes must not
+        // find the finished task still listed by `all_tasks`.
+        let released = cell.scheduler.release(&cell.header);
         let _ = panic::catch_unwind(AssertUnwindSafe(|| {
             if !snapshot.is_join_interested() {
                 // Nobody will read the output: drop it now.
@@ -533,7 +536,7 @@ unsafe fn complete<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         if snapshot.has_callbacks() {
             cell.header.meta.run_done_callbacks(&cell.header);
         }
-        cell.scheduler.release(&cell.header)
+        released
     };
     let refs = 1 + usize::from(released);
     // SAFETY: the cell is alive until this transition says otherwise.
