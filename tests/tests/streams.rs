@@ -449,3 +449,55 @@ fn many_concurrent_clients() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_cancelled_read_loses_nothing() {
+    let rt = rt(2);
+    block_on_within(&rt, async {
+        let (listener, port) = raw_listener().await;
+        let (mut reader, _writer) = open_connection("127.0.0.1", port).await?;
+        let (mut peer, _) = listener.accept().await?;
+        // Half a line, then a readline that gives up before the rest comes.
+        peer.write_all(b"hel").await?;
+        let gave_up =
+            runtime::timeout(std::time::Duration::from_millis(20), reader.readline()).await;
+        assert!(gave_up.is_err(), "the line is not complete yet");
+        // A separator split across two sends is still found.
+        peer.write_all(b"lo\r\n\r").await?;
+        let gave_up = runtime::timeout(
+            std::time::Duration::from_millis(20),
+            reader.readuntil(b"\r\n\r\n"),
+        )
+        .await;
+        assert!(gave_up.is_err(), "the separator is not complete yet");
+        peer.write_all(b"\nnext").await?;
+        assert_eq!(reader.readuntil(b"\r\n\r\n").await?, b"hello\r\n\r\n");
+        drop(peer);
+        assert_eq!(reader.read_to_end().await?, b"next");
+        Ok::<_, StreamError>(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn writes_after_close_are_dropped_and_the_peer_sees_eof() {
+    let rt = rt(2);
+    block_on_within(&rt, async {
+        let (listener, port) = raw_listener().await;
+        let (mut reader, mut writer) = open_connection("127.0.0.1", port).await?;
+        let (mut peer, _) = listener.accept().await?;
+        writer.write(b"before");
+        assert!(!writer.is_closing());
+        writer.close();
+        assert!(writer.is_closing());
+        writer.write(b"after");
+        writer.wait_closed().await?;
+        let mut got = Vec::new();
+        peer.read_to_end(&mut got).await?;
+        assert_eq!(got, b"before");
+        // Closing shut both directions down: the reader is at EOF too.
+        assert_eq!(reader.read(10).await?, b"");
+        Ok::<_, io::Error>(())
+    })
+    .unwrap();
+}

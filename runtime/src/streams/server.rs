@@ -2,8 +2,8 @@
 //! `asyncio.Server`).
 //!
 //! # Tasks
-//! - The *accept task* owns the listener and spawns one task per
-//!   connection, which runs the handler with the connection's
+//! - The *accept task* accepts from the listener, which sits in a slot of
+//!   the shared state, and spawns one task per connection, which runs the handler with the connection's
 //!   [`StreamReader`] and [`StreamWriter`]. It starts serving at once (as
 //!   asyncio's `start_serving=True`).
 //! - Each task holds a guard made *before* it is spawned, so the guard
@@ -13,9 +13,13 @@
 //!
 //! # Close protocol
 //! 1. `close` (or dropping the `Server`, or dropping a `serve_forever`
-//!    future) sets `closing` and cancels the accept task; its future is
-//!    dropped, which closes the listening socket (the port is free again)
-//!    and runs `AcceptGuard`. Connections already accepted keep running.
+//!    future) sets `closing`, takes the listener out of its slot and drops
+//!    it, so the listening socket is closed when `close` returns (new
+//!    connections are refused, the port is free again), as in asyncio.
+//!    The accept task polls the listener under the slot's lock, so it
+//!    never holds it across the drop. `close` then cancels the accept
+//!    task; its future is dropped, which runs `AcceptGuard`. Connections
+//!    already accepted keep running.
 //! 2. The last of {`AcceptGuard`, the last `ConnectionGuard`} to run with
 //!    `closing` set sets `closed`.
 //! 3. `wait_closed` waits for `closed`: the listener is gone and every
@@ -27,10 +31,11 @@ use crate::sync::Event;
 use crate::Task;
 use parking_lot::Mutex;
 use std::fmt;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 /// How long the accept loop pauses after an error such as running out of
@@ -46,6 +51,8 @@ pub struct Server {
 }
 
 struct Shared {
+    /// The listening socket; `None` once closed (step 1).
+    listener: Mutex<Option<TcpListener>>,
     state: Mutex<State>,
     /// Set by `close` (step 1).
     closing: Event,
@@ -129,6 +136,7 @@ where
     let listener = TcpListener::bind((host, port)).await?;
     let local_addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
+        listener: Mutex::new(Some(listener)),
         state: Mutex::new(State {
             closing: false,
             accept_done: false,
@@ -140,7 +148,7 @@ where
     let accept_guard = AcceptGuard(shared.clone());
     let accept_task = crate::spawn(async move {
         let guard = accept_guard;
-        accept_loop(listener, &guard.0, handler, limit).await;
+        accept_loop(&guard.0, handler, limit).await;
     });
     Ok(Server {
         shared,
@@ -149,13 +157,21 @@ where
     })
 }
 
-async fn accept_loop<H, F>(listener: TcpListener, shared: &Arc<Shared>, handler: H, limit: usize)
+async fn accept_loop<H, F>(shared: &Arc<Shared>, handler: H, limit: usize)
 where
     H: Fn(StreamReader, StreamWriter) -> F + Send + Sync + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
     loop {
-        match listener.accept().await {
+        // The lock is held only while polling (a non-blocking accept); an
+        // empty slot means the server was closed.
+        let accepted = poll_fn(|cx| match &*shared.listener.lock() {
+            Some(listener) => listener.poll_accept(cx).map(Some),
+            None => Poll::Ready(None),
+        })
+        .await;
+        let Some(accepted) = accepted else { return };
+        match accepted {
             Ok((stream, _)) => {
                 let (reader, writer) = match from_tcp_stream(stream, limit) {
                     Ok(pair) => pair,
@@ -261,6 +277,7 @@ impl Server {
         state.closing = true;
         self.shared.check_closed(&state);
         drop(state);
+        drop(self.shared.listener.lock().take());
         self.accept_task.cancel();
         self.shared.closing.set();
     }
