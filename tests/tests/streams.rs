@@ -501,3 +501,54 @@ fn writes_after_close_are_dropped_and_the_peer_sees_eof() {
     })
     .unwrap();
 }
+
+#[test]
+fn shutdown_drops_every_handler_once() {
+    const CLIENTS: usize = 10;
+    let counter = runtime_tests::DropCounter::new();
+    let rt = rt(2);
+    let clients = block_on_within(&rt, {
+        let counter = counter.clone();
+        async move {
+            let started = Arc::new(AtomicUsize::new(0));
+            let all_started = Arc::new(runtime::sync::Event::new());
+            let (s, e) = (started.clone(), all_started.clone());
+            let server = start_server(
+                move |mut reader: StreamReader, writer: StreamWriter| {
+                    let token = counter.token();
+                    let (s, e) = (s.clone(), e.clone());
+                    async move {
+                        // Kept alive: dropping the writer closes the connection.
+                        let _writer = writer;
+                        let _token = token;
+                        if s.fetch_add(1, SeqCst) + 1 == CLIENTS {
+                            e.set();
+                        }
+                        // Waits for a client that never writes.
+                        let _ = reader.read_to_end().await;
+                    }
+                },
+                "127.0.0.1",
+                0,
+            )
+            .await
+            .unwrap();
+            let port = server.local_addr().unwrap().port();
+            let mut clients = Vec::new();
+            for _ in 0..CLIENTS {
+                clients.push(open_connection("127.0.0.1", port).await.unwrap());
+            }
+            all_started.wait().await;
+            // The server is dropped here (closed); its handlers keep running.
+            clients
+        }
+    });
+    assert_eq!(counter.drops(), 0, "the handlers are still running");
+    drop(rt);
+    assert_eq!(
+        counter.drops(),
+        CLIENTS,
+        "each handler dropped exactly once"
+    );
+    drop(clients);
+}

@@ -55,7 +55,10 @@ const COMPACT_AFTER: usize = 64 * 1024;
 /// The write side of a connection from [`open_connection`](super::open_connection)
 /// or [`start_server`](super::start_server).
 ///
-/// Dropping it closes it (see [`close`](StreamWriter::close)).
+/// Dropping it closes the connection, both directions, as
+/// [`close`](StreamWriter::close) does (asyncio closes the transport when a
+/// writer is garbage-collected): a handler that only reads must keep its
+/// writer alive until it is done.
 pub struct StreamWriter {
     shared: Arc<Shared>,
 }
