@@ -297,14 +297,18 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
             stats: lateness,
         });
     }
-    if workload == Workload::TcpEcho {
-        let messages = (sizes.tcp_conns * sizes.tcp_msgs) as f64;
+    let throughput = match workload {
+        Workload::TcpEcho => Some(((sizes.tcp_conns * sizes.tcp_msgs) as f64, "msgs/s")),
+        Workload::HttpHello => Some(((sizes.http_conns * sizes.http_reqs) as f64, "req/s")),
+        _ => None,
+    };
+    if let Some((messages, unit)) = throughput {
         let rate = |t: &Stats| Stats {
             median: messages / t.median,
             min: messages / t.min,
         };
         rows.push(Row {
-            label: format!("{} msgs/s", workload.name()),
+            label: format!("{} {unit}", workload.name()),
             metric: Metric::Rate,
             stats: times.map(|t| rate(&t)),
         });

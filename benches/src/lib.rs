@@ -29,7 +29,8 @@
 //! The workloads mirror tokio's own `rt_multi_threaded` benchmarks, plus a
 //! few that exercise the rest of the API (blocking offload, timers,
 //! cross-thread submission, CPU-bound fan-out, and a TCP echo over
-//! loopback with the client in the same process).
+//! loopback with the client in the same process, and `http_hello`, a
+//! keep-alive HTTP/1.1 server driven by an in-process load generator).
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -39,10 +40,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub mod harness;
+mod http;
 mod runtime_bench;
 mod smol_bench;
 mod tokio_bench;
 
+pub use http::{http_expected_body, http_request, HttpClientConn, HttpServerConn, HTTP_READ_BUF};
 pub use runtime_bench::RuntimeBench;
 pub use smol_bench::SmolBench;
 pub use tokio_bench::TokioBench;
@@ -96,6 +99,18 @@ pub trait Bench {
     /// the client writes a message and reads exactly its length. Timed
     /// from binding the listener to the last client's last echo.
     fn tcp_echo(&self, conns: usize, msgs: usize) -> Duration;
+
+    /// A keep-alive HTTP/1.1 "hello" server on loopback and `conns` client
+    /// connections on the same runtime (the load generator), each sending
+    /// `reqs` requests ([`http_request`]) one at a time and reading each
+    /// response before the next (its body checked against
+    /// [`http_expected_body`]). Every adapter runs the same logic:
+    /// `TCP_NODELAY` on both ends; the server task per connection reads up
+    /// to [`HTTP_READ_BUF`] bytes into an [`HttpServerConn`] and writes its
+    /// responses back; the client collects each response with an
+    /// [`HttpClientConn`]. Timed from binding the listener to the last
+    /// client's last response.
+    fn http_hello(&self, conns: usize, reqs: usize) -> Duration;
 }
 
 /// Bytes per `tcp_echo` message.
@@ -155,6 +170,10 @@ pub struct Sizes {
     pub tcp_conns: usize,
     /// Messages per connection in `tcp_echo`.
     pub tcp_msgs: usize,
+    /// Keep-alive connections in `http_hello`.
+    pub http_conns: usize,
+    /// Requests per connection in `http_hello`.
+    pub http_reqs: usize,
 }
 
 impl Sizes {
@@ -176,6 +195,8 @@ impl Sizes {
             unit: Self::UNIT,
             tcp_conns: 50,
             tcp_msgs: 2_000,
+            http_conns: 50,
+            http_reqs: 2_000,
         }
     }
 
@@ -183,7 +204,7 @@ impl Sizes {
     pub const UNIT: Duration = Duration::from_millis(1);
 
     /// Every count divided by `div` (at least 1); the number of submitting
-    /// threads, fan-out tasks and TCP connections stay, their per-unit
+    /// threads, fan-out tasks and TCP and HTTP connections stay, their per-unit
     /// work shrinks.
     pub fn scaled_down(self, div: usize) -> Self {
         let s = |n: usize| (n / div).max(1);
@@ -202,6 +223,8 @@ impl Sizes {
             unit: self.unit / div as u32,
             tcp_conns: self.tcp_conns,
             tcp_msgs: s(self.tcp_msgs),
+            http_conns: self.http_conns,
+            http_reqs: s(self.http_reqs),
         }
     }
 }
@@ -229,6 +252,8 @@ pub enum Workload {
     FanoutCompute,
     /// See [`Bench::tcp_echo`].
     TcpEcho,
+    /// See [`Bench::http_hello`].
+    HttpHello,
 }
 
 /// What one run of a workload measured.
@@ -242,7 +267,7 @@ pub struct Sample {
 
 impl Workload {
     /// All workloads, in table order.
-    pub const ALL: [Workload; 10] = [
+    pub const ALL: [Workload; 11] = [
         Workload::SpawnManyLocal,
         Workload::SpawnManyRemote,
         Workload::YieldMany,
@@ -253,6 +278,7 @@ impl Workload {
         Workload::CrossThreadSubmit,
         Workload::FanoutCompute,
         Workload::TcpEcho,
+        Workload::HttpHello,
     ];
 
     /// The name accepted by `--only`.
@@ -268,6 +294,7 @@ impl Workload {
             Workload::CrossThreadSubmit => "cross_thread_submit",
             Workload::FanoutCompute => "fanout_compute",
             Workload::TcpEcho => "tcp_echo",
+            Workload::HttpHello => "http_hello",
         }
     }
 
@@ -301,6 +328,9 @@ impl Workload {
                 sizes.tcp_conns,
                 count(sizes.tcp_msgs)
             ),
+            Workload::HttpHello => {
+                format!("{}×{} req", sizes.http_conns, count(sizes.http_reqs))
+            }
         };
         format!("{} ({size})", self.name())
     }
@@ -326,6 +356,7 @@ impl Workload {
             }
             Workload::FanoutCompute => bench.fanout_compute(sizes.fanout_tasks, sizes.unit_iters),
             Workload::TcpEcho => bench.tcp_echo(sizes.tcp_conns, sizes.tcp_msgs),
+            Workload::HttpHello => bench.http_hello(sizes.http_conns, sizes.http_reqs),
         };
         Sample {
             time,

@@ -11,8 +11,9 @@ use futures_channel::oneshot;
 use runtime::{Handle, Runtime, Task};
 
 use crate::{
-    blocking_expected, busy_work, countdown, echo_message, run_on_threads, Bench, Countdown,
-    TimerRun, TimerState, TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
+    blocking_expected, busy_work, countdown, echo_message, http_expected_body, http_request,
+    run_on_threads, Bench, Countdown, HttpClientConn, HttpServerConn, TimerRun, TimerState,
+    TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
 };
 use runtime::net::{TcpListener, TcpStream};
 
@@ -235,6 +236,60 @@ impl Bench for RuntimeBench {
                         stream.write_all(&msg).await.expect("client write");
                         stream.read_exact(&mut buf).await.expect("client read");
                         assert_eq!(buf, msg, "connection {conn}: echo {i} differs");
+                    }
+                    done.hit();
+                }));
+            }
+        }));
+        finished.wait();
+        start.elapsed()
+    }
+
+    fn http_hello(&self, conns: usize, reqs: usize) -> Duration {
+        let (done, finished) = countdown(conns);
+        let start = Instant::now();
+        detach(self.handle.spawn(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("local address");
+            detach(runtime::spawn(async move {
+                for _ in 0..conns {
+                    let (mut stream, _) = listener.accept().await.expect("accept");
+                    stream.set_nodelay(true).expect("nodelay");
+                    detach(runtime::spawn(async move {
+                        let mut conn = HttpServerConn::new();
+                        loop {
+                            let n = stream.read(conn.read_buf()).await.expect("server read");
+                            if n == 0 {
+                                break;
+                            }
+                            conn.filled(n);
+                            if !conn.output().is_empty() {
+                                stream.write_all(conn.output()).await.expect("server write");
+                                conn.clear_output();
+                            }
+                        }
+                    }));
+                }
+            }));
+            for c in 0..conns {
+                let done = done.clone();
+                detach(runtime::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.expect("connect");
+                    stream.set_nodelay(true).expect("nodelay");
+                    let mut conn = HttpClientConn::new();
+                    for i in 0..reqs {
+                        stream
+                            .write_all(&http_request(c, i))
+                            .await
+                            .expect("client write");
+                        let body = loop {
+                            let n = stream.read(conn.read_buf()).await.expect("client read");
+                            assert!(n > 0, "connection {c}: the server closed");
+                            if let Some(body) = conn.filled(n) {
+                                break body;
+                            }
+                        };
+                        assert_eq!(body, http_expected_body(c, i));
                     }
                     done.hit();
                 }));

@@ -93,6 +93,11 @@ macro_rules! smoke_tests {
             fn tcp_echo() {
                 check(Workload::TcpEcho, <$bench>::new);
             }
+
+            #[test]
+            fn http_hello() {
+                check(Workload::HttpHello, <$bench>::new);
+            }
         }
     };
 }
@@ -104,5 +109,5 @@ smoke_tests!(on_smol, runtime_benches::SmolBench);
 /// Every workload is covered by the lists above.
 #[test]
 fn all_workloads_listed() {
-    assert_eq!(Workload::ALL.len(), 10);
+    assert_eq!(Workload::ALL.len(), 11);
 }

@@ -9,6 +9,8 @@
 //!   (`run_coroutine_threadsafe`, `call_soon_threadsafe`).
 //! - Sockets ([`net`]: TCP, UDP, Unix domain) on each worker's poller, with
 //!   `futures_io` traits and plain `read`/`write_all` methods.
+//! - asyncio's streams ([`streams`]): `open_connection`, `start_server`,
+//!   `readline`/`readuntil`/`readexactly`, `write` + `drain`.
 //!
 //! # Quick start
 //!
@@ -63,6 +65,7 @@ mod runtime;
 mod scheduler;
 #[cfg(unix)]
 pub mod signal;
+pub mod streams;
 pub mod sync;
 mod sys;
 pub mod task;

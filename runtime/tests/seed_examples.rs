@@ -143,6 +143,11 @@ fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
 /// Runs the example `name` to completion (killing it after [`TIMEOUT`]) and
 /// returns its stdout; fails the test if it hangs or exits unsuccessfully.
 fn run_example(name: &str) -> Output {
+    run_example_with_args(name, &[])
+}
+
+/// [`run_example`] with command-line arguments.
+fn run_example_with_args(name: &str, args: &[&str]) -> Output {
     ensure_examples_built();
     let path = example_path(name);
     assert!(
@@ -151,6 +156,7 @@ fn run_example(name: &str) -> Output {
         path.display()
     );
     let mut child = Command::new(&path)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -732,6 +738,273 @@ fn s3_debugging() {
             "stuck cancelled: true",
         ],
     );
+}
+
+// ---------------------------------------------------------------------------
+// The seeds' I/O examples: servers run as child processes on a free port,
+// clients as other processes (or, for HTTP, `curl` and a raw TCP client).
+
+/// An example running in the background, its stdout lines arriving on a
+/// channel. Dropping it kills the process (if it is still running).
+struct Background {
+    name: String,
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Background {
+    fn start(name: &str, args: &[&str]) -> Background {
+        ensure_examples_built();
+        let path = example_path(name);
+        let mut child = Command::new(&path)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("failed to start {}: {e}", path.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Background {
+            name: name.to_string(),
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (up to [`TIMEOUT`]) for the next line.
+    fn next_line(&mut self) -> String {
+        match self.lines.recv_timeout(TIMEOUT) {
+            Ok(line) => {
+                self.seen.push(line.clone());
+                line
+            }
+            Err(_) => panic!(
+                "{} printed no further line within {TIMEOUT:?}; so far: {:?}",
+                self.name, self.seen
+            ),
+        }
+    }
+
+    /// Waits for a line starting with `prefix` and returns the rest.
+    fn line_after(&mut self, prefix: &str) -> String {
+        loop {
+            let line = self.next_line();
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return rest.to_string();
+            }
+        }
+    }
+
+    /// Waits (up to [`TIMEOUT`]) for the process to exit successfully and
+    /// returns every line it printed.
+    fn finish(mut self) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the example") {
+                assert!(status.success(), "{} exited with {status}", self.name);
+                break;
+            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "{} did not exit within {TIMEOUT:?}",
+                self.name
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+        // The pipe closes at exit, so the reader ends.
+        while let Ok(line) = self.lines.recv_timeout(TIMEOUT) {
+            self.seen.push(line);
+        }
+        std::mem::take(&mut self.seen)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A port nothing listens on right now.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe listener");
+    listener.local_addr().expect("probe address").port()
+}
+
+/// The port at the end of `127.0.0.1:<port>`.
+fn port_of(addr: &str) -> u16 {
+    addr.rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {addr:?}"))
+}
+
+#[test]
+fn s3_tcp_echo_server() {
+    // The server on a free port, closing after one connection; the client
+    // example as a separate process.
+    let mut server = Background::start("s3_tcp_echo_server", &["0", "1"]);
+    let port = port_of(&server.line_after("Server running on "));
+    let client = run_example_with_args("s3_tcp_echo_client", &[&port.to_string()]);
+    assert_eq!(
+        client.lines(),
+        [
+            format!("Connected to 127.0.0.1:{port}").as_str(),
+            "Received: Hello, Server!"
+        ]
+    );
+    let lines = server.finish();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let from = lines[1].strip_prefix("Connection from ").expect(&lines[1]);
+    assert_eq!(lines[2], "Received: Hello, Server!");
+    assert_eq!(lines[3], format!("Connection closed: {from}"));
+}
+
+#[test]
+fn s3_tcp_echo_client() {
+    // The reconnect loop: the client starts first and fails, the server
+    // comes up on that port, and the next attempt gets through.
+    let port = free_port().to_string();
+    let mut client = Background::start("s3_tcp_echo_client", &[&port, "60"]);
+    assert_eq!(
+        client.next_line(),
+        "Connection failed, retrying in 5 seconds..."
+    );
+    let mut server = Background::start("s3_tcp_echo_server", &[&port, "1"]);
+    server.line_after("Server running on ");
+    let lines = client.finish();
+    let connected = lines
+        .iter()
+        .position(|l| l.starts_with("Connected to"))
+        .unwrap_or_else(|| panic!("the client never connected: {lines:?}"));
+    assert!(lines[..connected]
+        .iter()
+        .all(|l| l == "Connection failed, retrying in 5 seconds..."));
+    assert_eq!(lines[connected], format!("Connected to 127.0.0.1:{port}"));
+    assert_eq!(lines[connected + 1..], ["Received: Hello, Server!"]);
+    server.finish();
+}
+
+#[test]
+fn s3_udp_echo_server() {
+    let mut server = Background::start("s3_udp_echo_server", &["0", "1"]);
+    let port = port_of(&server.line_after("UDP server running on "));
+    let client = run_example_with_args("s3_udp_echo_client", &[&port.to_string()]);
+    assert_eq!(
+        client.lines(),
+        ["Sent: Hello, UDP Server!", "Received: Hello, UDP Server!"]
+    );
+    let lines = server.finish();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].starts_with("Received Hello, UDP Server! from 127.0.0.1:"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn s3_udp_echo_client() {
+    // Without a server the datagram goes nowhere and no reply comes.
+    let port = free_port().to_string();
+    let output = run_example_with_args("s3_udp_echo_client", &[&port]);
+    let lines = output.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0], "Sent: Hello, UDP Server!");
+    assert!(lines[1].starts_with("No reply"), "{lines:?}");
+}
+
+#[test]
+fn s3_file_io() {
+    assert_lines("s3_file_io", &["Hello, asyncio file I/O!"]);
+}
+
+/// Sends `request` on a new connection and reads until the server closes
+/// it (every request here ends with a `Connection: close` one).
+fn raw_http(port: u16, request: &str) -> String {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(TIMEOUT))
+        .expect("read timeout");
+    stream
+        .write_all(request.as_bytes())
+        .expect("send the requests");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the responses");
+    response
+}
+
+#[test]
+fn http_hello() {
+    let mut server = Background::start("http_hello", &["0"]);
+    let port: u16 = server
+        .line_after("Server running on http://localhost:")
+        .parse()
+        .expect("a port");
+
+    // Three requests on one connection (keep-alive, pipelined), the last
+    // asking to close.
+    let response = raw_http(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\n\
+         GET /?name=Ada%20L HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc\
+         GET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let parts: Vec<&str> = response.split("HTTP/1.1 ").skip(1).collect();
+    assert_eq!(parts.len(), 3, "{response}");
+    assert!(parts[0].starts_with("200 OK\r\n"), "{response}");
+    assert!(
+        parts[0].contains("Connection: keep-alive\r\n"),
+        "{response}"
+    );
+    assert!(parts[0].ends_with("\r\n\r\nHello, world!"), "{response}");
+    assert!(parts[1].ends_with("\r\n\r\nHello, Ada L!"), "{response}");
+    assert!(parts[2].starts_with("404 Not Found\r\n"), "{response}");
+    assert!(parts[2].contains("Connection: close\r\n"), "{response}");
+
+    // Malformed input: 400, then the connection closes.
+    let response = raw_http(port, "NONSENSE\r\n\r\n");
+    assert!(
+        response.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{response}"
+    );
+
+    // A real client, if there is one: two URLs on one reused connection.
+    match Command::new("curl").arg("--version").output() {
+        Ok(version) if version.status.success() => {
+            let output = Command::new("curl")
+                .args(["-s", "--http1.1", "--max-time", "30"])
+                .args(["-w", "|%{http_code}|%{num_connects}\n"])
+                .arg(format!("http://127.0.0.1:{port}/"))
+                .arg(format!("http://127.0.0.1:{port}/?name=curl"))
+                .output()
+                .expect("run curl");
+            assert!(output.status.success(), "curl failed: {output:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                "Hello, world!|200|1\nHello, curl!|200|0\n",
+                "the second request reuses the connection"
+            );
+        }
+        _ => println!("note: curl is not installed; checked with the raw client only"),
+    }
 }
 
 /// Every `s*_*` example has a test above: a new example without one fails

@@ -14,12 +14,13 @@
 //!    then unique.
 
 use super::TcpStream;
-use crate::net::stream_io::{impl_read, impl_write};
+use crate::net::stream_io::{impl_read, impl_write, StdStream};
 use std::error::Error;
 use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 /// The read half of a [`TcpStream`], from [`TcpStream::split`].
 ///
@@ -88,6 +89,30 @@ impl OwnedWriteHalf {
     /// Shuts the write direction down now (the peer reads EOF).
     pub fn shutdown(&self) -> io::Result<()> {
         self.stream.shutdown(Shutdown::Write)
+    }
+
+    /// Shuts both directions down (`streams::StreamWriter::close`): the
+    /// peer reads EOF and a read pending on the other half returns EOF.
+    pub(crate) fn shutdown_both(&self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Both)
+    }
+
+    /// One non-blocking write through a shared reference, without
+    /// registering for readiness: `WouldBlock` when the socket is full.
+    /// (The readiness word is left as it is; the next `poll_write_ref`
+    /// retries the write and registers then.)
+    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.io.get_ref().write_nb(buf)
+    }
+
+    /// `poll_write` through a shared reference, for a writer whose buffer
+    /// is flushed by another task (`streams/writer.rs`).
+    pub(crate) fn poll_write_ref(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        crate::net::stream_io::poll_write(&self.stream.io, cx, buf)
     }
 
     /// The remote address of the connection.

@@ -1,0 +1,309 @@
+//! [`StreamReader`]: buffered, framed reads of a TCP connection (asyncio's
+//! `StreamReader`).
+//!
+//! # Buffer
+//! `buf[start..end]` holds the bytes read from the socket and not yet
+//! returned; `buf` is always initialised, so a read goes straight into
+//! `buf[end..]` without zeroing. Before a read, the unread bytes move to
+//! the front (when there are any to move past), and the vector grows so at
+//! least [`READ_CHUNK`] bytes are free.
+//!
+//! # Invariants
+//! 1. Bytes are read from the socket only when a method needs more than
+//!    the buffer holds, one `read` call at a time, so the buffer never
+//!    holds more than `limit + READ_CHUNK` bytes because of a search.
+//! 2. `eof` is set when the socket read returns 0 and never cleared; after
+//!    it, every method works on the buffer alone.
+//! 3. Every method is cancel-safe: its only await is one socket read whose
+//!    bytes land in the buffer before anything else happens, so dropping
+//!    the future loses nothing, and calling the method again resumes.
+//!
+//! # Limit overrun (asyncio's documented behaviour)
+//! - `readuntil`: the bytes stay in the buffer; a later read gets them.
+//! - `readline`: if the separator was found beyond the limit, the line is
+//!   discarded up to and including it; otherwise the buffer is cleared.
+//!   Either way the next `readline` starts at fresh data.
+
+use super::error::{IncompleteReadError, LimitOverrunError, StreamError};
+use crate::net::tcp::OwnedReadHalf;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+
+/// Bytes of free space a socket read is given.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The read side of a connection from [`open_connection`](super::open_connection)
+/// or [`start_server`](super::start_server).
+///
+/// ```
+/// # runtime::run(async {
+/// let server = runtime::streams::start_server(
+///     |mut reader: runtime::streams::StreamReader, mut writer: runtime::streams::StreamWriter| async move {
+///         while let Ok(line) = reader.readline().await {
+///             if line.is_empty() {
+///                 break;
+///             }
+///             writer.write(&line);
+///             if writer.drain().await.is_err() {
+///                 break;
+///             }
+///         }
+///     },
+///     "127.0.0.1",
+///     0,
+/// )
+/// .await?;
+/// let port = server.local_addr()?.port();
+/// let (mut reader, mut writer) = runtime::streams::open_connection("127.0.0.1", port).await?;
+/// writer.write(b"hello\n");
+/// writer.drain().await?;
+/// assert_eq!(reader.readline().await?, b"hello\n");
+/// # Ok::<(), std::io::Error>(())
+/// # }).unwrap();
+/// ```
+pub struct StreamReader {
+    half: OwnedReadHalf,
+    /// # Invariant
+    /// `start <= end <= buf.len()`; `buf[start..end]` is unread data.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    limit: usize,
+}
+
+impl StreamReader {
+    pub(crate) fn new(half: OwnedReadHalf, limit: usize) -> StreamReader {
+        StreamReader {
+            half,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
+            limit,
+        }
+    }
+
+    /// The limit of a line or separator search.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Whether the stream has ended and every byte has been read
+    /// (asyncio's `at_eof`).
+    pub fn at_eof(&self) -> bool {
+        self.eof && self.start == self.end
+    }
+
+    /// The remote address of the connection.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.half.peer_addr()
+    }
+
+    /// Reads up to `n` bytes: what is buffered, or else what one socket
+    /// read brings. Empty at end of stream (or if `n` is 0).
+    ///
+    /// # Errors
+    /// An error of the socket read.
+    pub async fn read(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        if self.start == self.end && !self.eof {
+            self.fill().await?;
+        }
+        let take = n.min(self.end - self.start);
+        Ok(self.take(take))
+    }
+
+    /// Reads until end of stream (asyncio's `read()` / `read(-1)`).
+    ///
+    /// # Errors
+    /// An error of a socket read; the bytes read so far stay buffered.
+    pub async fn read_to_end(&mut self) -> io::Result<Vec<u8>> {
+        while !self.eof {
+            self.fill().await?;
+        }
+        Ok(self.take(self.end - self.start))
+    }
+
+    /// Reads exactly `n` bytes.
+    ///
+    /// # Errors
+    /// [`StreamError::IncompleteRead`] if the stream ends first, with every
+    /// byte that was left (the reader is then at EOF);
+    /// [`StreamError::Io`] if a socket read fails (the bytes stay
+    /// buffered).
+    pub async fn readexactly(&mut self, n: usize) -> Result<Vec<u8>, StreamError> {
+        while self.end - self.start < n {
+            if self.eof {
+                let partial = self.take(self.end - self.start);
+                return Err(IncompleteReadError {
+                    partial,
+                    expected: Some(n),
+                }
+                .into());
+            }
+            self.fill().await?;
+        }
+        Ok(self.take(n))
+    }
+
+    /// Reads a line: up to and including `b'\n'`, or at end of stream what
+    /// is left (empty once everything has been read).
+    ///
+    /// # Errors
+    /// [`StreamError::LimitOverrun`] if the line is longer than the limit;
+    /// the line is then discarded up to and including its `b'\n'` if that
+    /// was found, else the buffer is cleared, and the reader stays usable.
+    /// [`StreamError::Io`] if a socket read fails.
+    pub async fn readline(&mut self) -> Result<Vec<u8>, StreamError> {
+        const SEP: &[u8] = b"\n";
+        match self.readuntil(SEP).await {
+            Ok(line) => Ok(line),
+            Err(StreamError::IncompleteRead(error)) => Ok(error.partial),
+            Err(StreamError::LimitOverrun(error)) => {
+                if self
+                    .buffered()
+                    .get(error.consumed..error.consumed + SEP.len())
+                    == Some(SEP)
+                {
+                    self.start += error.consumed + SEP.len();
+                } else {
+                    self.start = self.end;
+                }
+                Err(error.into())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Reads up to and including `separator`.
+    ///
+    /// # Errors
+    /// [`StreamError::IncompleteRead`] if the stream ends before the
+    /// separator, with every byte that was left (`expected` is `None`);
+    /// [`StreamError::LimitOverrun`] if the separator is not within the
+    /// limit (the bytes stay buffered); [`StreamError::Io`] if a socket
+    /// read fails.
+    ///
+    /// # Panics
+    /// If `separator` is empty.
+    pub async fn readuntil(&mut self, separator: &[u8]) -> Result<Vec<u8>, StreamError> {
+        assert!(
+            !separator.is_empty(),
+            "StreamReader::readuntil: the separator must not be empty"
+        );
+        // asyncio's search: `offset` is where the separator could start at
+        // the earliest, given what has already been searched; each socket
+        // read resumes the search there instead of from the beginning.
+        let seplen = separator.len();
+        let mut offset = 0;
+        let found = loop {
+            let buffered = self.end - self.start;
+            if buffered >= offset + seplen {
+                if let Some(at) = find(&self.buffered()[offset..], separator) {
+                    break offset + at;
+                }
+                offset = buffered + 1 - seplen;
+                if offset > self.limit {
+                    return Err(LimitOverrunError {
+                        consumed: offset,
+                        separator_found: false,
+                        limit: self.limit,
+                    }
+                    .into());
+                }
+            }
+            if self.eof {
+                let partial = self.take(buffered);
+                return Err(IncompleteReadError {
+                    partial,
+                    expected: None,
+                }
+                .into());
+            }
+            self.fill().await?;
+        };
+        if found > self.limit {
+            return Err(LimitOverrunError {
+                consumed: found,
+                separator_found: true,
+                limit: self.limit,
+            }
+            .into());
+        }
+        Ok(self.take(found + seplen))
+    }
+
+    fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Removes and returns the first `n` buffered bytes.
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let out = self.buf[self.start..self.start + n].to_vec();
+        self.start += n;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        out
+    }
+
+    /// One socket read into the free space after the buffered bytes; sets
+    /// `eof` when it returns 0.
+    async fn fill(&mut self) -> io::Result<()> {
+        // Step 1: move the unread bytes to the front, so the buffer does
+        // not creep forward while a long line is being searched.
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        // Step 2: make room for a full chunk (zeroed once, when it grows).
+        if self.buf.len() - self.end < READ_CHUNK {
+            self.buf.resize(self.end + READ_CHUNK, 0);
+        }
+        // Step 3: the only await; its bytes are committed before any other
+        // state changes (invariant 3).
+        let n = self.half.read(&mut self.buf[self.end..]).await?;
+        if n == 0 {
+            self.eof = true;
+        }
+        self.end += n;
+        Ok(())
+    }
+}
+
+/// The offset of the first `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if let [byte] = needle {
+        return haystack.iter().position(|b| b == byte);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+impl fmt::Debug for StreamReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamReader")
+            .field("buffered", &(self.end - self.start))
+            .field("eof", &self.eof)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find;
+
+    #[test]
+    fn find_single_and_multi_byte() {
+        assert_eq!(find(b"abc\n", b"\n"), Some(3));
+        assert_eq!(find(b"abc", b"\n"), None);
+        assert_eq!(find(b"a\r\n\r\nb", b"\r\n\r\n"), Some(1));
+        assert_eq!(find(b"\r\n\r", b"\r\n\r\n"), None);
+    }
+}
