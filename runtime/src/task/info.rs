@@ -130,7 +130,9 @@ pub(crate) struct Meta {
     /// Set under the `extras` lock, so a `cancelled()` future that checks it
     /// under the lock either sees it or has its waker taken by the setter.
     cancel_requested: AtomicBool,
-    extras: Mutex<Extras>,
+    /// Names, done callbacks and `cancelled()` wakers: rare, so boxed on
+    /// first use, keeping the header (and every spawn) small.
+    extras: Mutex<Option<Box<Extras>>>,
 }
 
 impl Meta {
@@ -149,12 +151,12 @@ impl Meta {
             polls: AtomicU64::new(0),
             outcome: AtomicU8::new(OUTCOME_NONE),
             cancel_requested: AtomicBool::new(false),
-            extras: Mutex::new(Extras {
-                name,
-                callbacks: Vec::new(),
-                next_callback_id: 0,
-                cancel_wakers: slab::Slab::new(),
-            }),
+            extras: Mutex::new(name.map(|name| {
+                Box::new(Extras {
+                    name: Some(name),
+                    ..Extras::default()
+                })
+            })),
         }
     }
 
@@ -182,9 +184,8 @@ impl Meta {
         // Keys stay valid (no new registrations happen after the request),
         // so the futures can still remove theirs.
         let wakers: Vec<Waker> = extras
-            .cancel_wakers
             .iter()
-            .map(|(_, w)| w.clone())
+            .flat_map(|e| e.cancel_wakers.iter().map(|(_, w)| w.clone()))
             .collect();
         drop(extras);
         for waker in wakers {
@@ -211,6 +212,7 @@ impl Meta {
         if self.cancel_requested.load(Relaxed) {
             return Err(());
         }
+        let extras = extras.get_or_insert_with(Box::default);
         match key.and_then(|k| extras.cancel_wakers.get_mut(k).map(|w| (k, w))) {
             Some((key, existing)) => {
                 if !existing.will_wake(waker) {
@@ -223,16 +225,30 @@ impl Meta {
     }
 
     pub(crate) fn remove_cancel_waker(&self, key: usize) {
-        let removed = self.extras.lock().cancel_wakers.try_remove(key);
+        let removed = self
+            .extras
+            .lock()
+            .as_mut()
+            .and_then(|e| e.cancel_wakers.try_remove(key));
         drop(removed); // outside the lock
     }
 
     pub(crate) fn name(&self) -> Option<Arc<str>> {
-        self.extras.lock().name.clone()
+        self.extras.lock().as_ref().and_then(|e| e.name.clone())
     }
 
     pub(crate) fn set_name(&self, name: Option<Arc<str>>) {
-        self.extras.lock().name = name;
+        let mut extras = self.extras.lock();
+        match (extras.as_mut(), name) {
+            (Some(extras), name) => extras.name = name,
+            (None, None) => {}
+            (None, Some(name)) => {
+                *extras = Some(Box::new(Extras {
+                    name: Some(name),
+                    ..Extras::default()
+                }))
+            }
+        }
     }
 
     /// Adds a done callback and returns its id; runs it at once (and
@@ -241,6 +257,7 @@ impl Meta {
         let mut extras = self.extras.lock();
         match header.state.set_has_callbacks() {
             Ok(()) => {
+                let extras = extras.get_or_insert_with(Box::default);
                 let id = extras.next_callback_id;
                 extras.next_callback_id += 1;
                 extras.callbacks.push((id, callback));
@@ -258,25 +275,29 @@ impl Meta {
     /// Callbacks registered and not yet run.
     #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn pending_callbacks(&self) -> usize {
-        self.extras.lock().callbacks.len()
+        self.extras.lock().as_ref().map_or(0, |e| e.callbacks.len())
     }
 
     /// Forgets a callback that has not run (a combinator that stopped
     /// waiting); a no-op if it already ran.
     pub(crate) fn remove_done_callback(&self, id: u64) {
         let mut extras = self.extras.lock();
-        let removed = extras
-            .callbacks
-            .iter()
-            .position(|(i, _)| *i == id)
-            .map(|index| extras.callbacks.remove(index));
+        let removed = extras.as_mut().and_then(|extras| {
+            let index = extras.callbacks.iter().position(|(i, _)| *i == id)?;
+            Some(extras.callbacks.remove(index))
+        });
         drop(extras);
         drop(removed); // the closure's captures drop outside the lock
     }
 
     /// Called once by the completing thread when `HAS_CALLBACKS` was set.
     pub(crate) fn run_done_callbacks(&self, header: &Header) {
-        let callbacks = std::mem::take(&mut self.extras.lock().callbacks);
+        let callbacks = self
+            .extras
+            .lock()
+            .as_mut()
+            .map(|e| std::mem::take(&mut e.callbacks))
+            .unwrap_or_default();
         if callbacks.is_empty() {
             return;
         }
