@@ -11,6 +11,11 @@
 //!   `futures_io` traits and plain `read`/`write_all` methods.
 //! - asyncio's streams ([`streams`]): `open_connection`, `start_server`,
 //!   `readline`/`readuntil`/`readexactly`, `write` + `drain`.
+//! - Files off the loops ([`fs`]), child processes ([`process`]) and Unix
+//!   signals ([`signal`]).
+//! - asyncio's toolbox: composition ([`gather!`], [`wait`], [`as_completed`],
+//!   [`shield`], [`TaskGroup`], [`Promise`]) and synchronisation ([`sync`]:
+//!   `Lock`, `Event`, `Condition`, `Semaphore`, `Barrier`, queues).
 //!
 //! # Quick start
 //!
@@ -43,6 +48,10 @@
 //! | `asyncio.to_thread(f)` | [`to_thread`]`(f).await` |
 //! | `loop.call_soon_threadsafe(cb)` | [`Handle::call_soon`] |
 //! | `asyncio.run_coroutine_threadsafe(c, loop)` | [`Handle::spawn`] + [`Task::join_blocking`] |
+//! | `asyncio.gather(a, b)` | [`gather!`]`(a, b).await` |
+//! | `asyncio.TaskGroup()` | [`TaskGroup`] |
+//! | `asyncio.Queue()` | [`sync::Queue`] |
+//! | `asyncio.open_connection(h, p)` | [`streams::open_connection`]`(h, p).await` |
 //!
 //! `docs/architecture.md` in the repository explains how a task flows from
 //! spawn to completion, and the invariants that keep it correct.
