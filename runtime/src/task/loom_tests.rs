@@ -253,3 +253,49 @@ fn loom_wake_after_completion_schedules_nothing() {
         assert_eq!(block_on(task).unwrap(), 3);
     });
 }
+
+#[test]
+fn loom_cancel_handle_racing_completion_and_handle_drop() {
+    // TaskGroup's cancel handle: a counted reference that can only cancel.
+    // Cancelling through it while the task completes and its `Task` handle
+    // is dropped must drop the future exactly once, and the output (if the
+    // task got to produce one) exactly once.
+    loom::model(|| {
+        let queue = Queue::new();
+        let futures = Arc::new(AtomicUsize::new(0));
+        let outputs = Arc::new(AtomicUsize::new(0));
+        let (fut, out) = (futures.clone(), outputs.clone());
+        let guard = Counted(fut);
+        let (task, notified) = spawn(
+            async move {
+                let _guard = guard;
+                Counted(out)
+            },
+            &queue,
+        );
+        let cancel = task.cancel_handle();
+        let q = queue.clone();
+        let poller = thread::spawn(move || {
+            notified.run();
+            q.drain();
+        });
+        let canceller = thread::spawn(move || {
+            cancel.cancel();
+            drop(cancel);
+        });
+        drop(task);
+        poller.join().unwrap();
+        canceller.join().unwrap();
+        queue.drain();
+        assert_eq!(
+            futures.load(SeqCst),
+            1,
+            "the future is dropped exactly once"
+        );
+        // Cancelled before its poll, the task produces no output at all.
+        assert!(
+            outputs.load(SeqCst) <= 1,
+            "the output is dropped at most once"
+        );
+    });
+}
