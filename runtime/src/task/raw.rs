@@ -16,8 +16,8 @@
 //! 4. `Pending`: `transition_to_idle` drops the reference, or, if the task was
 //!    woken during the poll, hands it to a new `Notified` that is yielded
 //!    to the back of the queue. `Ready`/panic/cancel: the output is stored,
-//!    then `complete` leaves the registry, wakes the joiner, runs done
-//!    callbacks and drops the references it owns.
+//!    then `complete` leaves the registry, runs done callbacks, wakes the
+//!    joiner and drops the references it owns.
 //!
 //! # Waking
 //! A [`Waker`] is the header pointer plus a reference. Waking sets
@@ -510,6 +510,11 @@ unsafe fn complete<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         // Leave the registry first: whoever the join waker wakes must not
         // find the finished task still listed by `all_tasks`.
         let released = cell.scheduler.release(&cell.header);
+        // Done callbacks run before the joiner is woken, as asyncio runs the
+        // callbacks registered before the awaiter's own wake-up.
+        if snapshot.has_callbacks() {
+            cell.header.meta.run_done_callbacks(&cell.header);
+        }
         let _ = panic::catch_unwind(AssertUnwindSafe(|| {
             if !snapshot.is_join_interested() {
                 // Nobody will read the output: drop it now.
@@ -533,9 +538,6 @@ unsafe fn complete<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
                 }
             }
         }));
-        if snapshot.has_callbacks() {
-            cell.header.meta.run_done_callbacks(&cell.header);
-        }
         released
     };
     let refs = 1 + usize::from(released);
