@@ -291,3 +291,74 @@ macro_rules! impl_write {
 
 pub(crate) use impl_read;
 pub(crate) use impl_write;
+
+/// The parts of a stream's owned halves that do not depend on the socket
+/// family: the write half's shutdown on drop, `reunite` and its error, and
+/// the `Debug` impls (protocol in `net/tcp/split.rs`). `$stream` is the
+/// stream type the halves share through an `Arc`; `$family` names it in
+/// the error message.
+macro_rules! owned_halves_common {
+    ($stream:ty, $family:literal) => {
+        impl Drop for OwnedWriteHalf {
+            fn drop(&mut self) {
+                if self.shutdown_on_drop {
+                    // The peer may already be gone; nothing to report then.
+                    let _ = self.stream.shutdown(std::net::Shutdown::Write);
+                }
+            }
+        }
+
+        fn reunite(
+            read: OwnedReadHalf,
+            mut write: OwnedWriteHalf,
+        ) -> Result<$stream, ReuniteError> {
+            if !std::sync::Arc::ptr_eq(&read.stream, &write.stream) {
+                return Err(ReuniteError(read, write));
+            }
+            write.shutdown_on_drop = false;
+            drop(write);
+            Ok(std::sync::Arc::into_inner(read.stream)
+                .expect("the two halves held the only references"))
+        }
+
+        $crate::net::stream_io::impl_read!(OwnedReadHalf, |this| &this.stream.io);
+        $crate::net::stream_io::impl_write!(OwnedWriteHalf, |this| &this.stream.io);
+
+        /// The halves given to `reunite` came from different streams.
+        pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+        impl std::fmt::Debug for ReuniteError {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("ReuniteError(..)")
+            }
+        }
+
+        impl std::fmt::Display for ReuniteError {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(
+                    "tried to reunite halves of two different ",
+                    $family,
+                    " streams"
+                ))
+            }
+        }
+
+        impl std::error::Error for ReuniteError {}
+
+        impl std::fmt::Debug for OwnedReadHalf {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple("OwnedReadHalf").field(&*self.stream).finish()
+            }
+        }
+
+        impl std::fmt::Debug for OwnedWriteHalf {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple("OwnedWriteHalf")
+                    .field(&*self.stream)
+                    .finish()
+            }
+        }
+    };
+}
+
+pub(crate) use owned_halves_common;

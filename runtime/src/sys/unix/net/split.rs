@@ -15,9 +15,6 @@
 //!    then unique.
 
 use super::stream::UnixStream;
-use crate::net::stream_io::{impl_read, impl_write};
-use std::error::Error;
-use std::fmt;
 use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
@@ -98,54 +95,4 @@ impl OwnedWriteHalf {
     }
 }
 
-impl Drop for OwnedWriteHalf {
-    fn drop(&mut self) {
-        if self.shutdown_on_drop {
-            // The peer may already be gone; nothing to report then.
-            let _ = self.stream.shutdown(Shutdown::Write);
-        }
-    }
-}
-
-fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<UnixStream, ReuniteError> {
-    if !Arc::ptr_eq(&read.stream, &write.stream) {
-        return Err(ReuniteError(read, write));
-    }
-    write.shutdown_on_drop = false;
-    drop(write);
-    Ok(Arc::into_inner(read.stream).expect("the two halves held the only references"))
-}
-
-impl_read!(OwnedReadHalf, |this| &this.stream.io);
-impl_write!(OwnedWriteHalf, |this| &this.stream.io);
-
-/// The halves given to `reunite` came from different streams.
-pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
-
-impl fmt::Debug for ReuniteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ReuniteError(..)")
-    }
-}
-
-impl fmt::Display for ReuniteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("tried to reunite halves of two different Unix streams")
-    }
-}
-
-impl Error for ReuniteError {}
-
-impl fmt::Debug for OwnedReadHalf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OwnedReadHalf").field(&*self.stream).finish()
-    }
-}
-
-impl fmt::Debug for OwnedWriteHalf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OwnedWriteHalf")
-            .field(&*self.stream)
-            .finish()
-    }
-}
+crate::net::stream_io::owned_halves_common!(UnixStream, "Unix");
