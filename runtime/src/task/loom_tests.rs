@@ -119,25 +119,51 @@ fn wake_when_published(slot: &Mutex<Option<Waker>>) {
     }
 }
 
+/// A `PendingOnce` task whose first poll already runs on another thread.
+struct PendingOnceTask {
+    queue: Queue,
+    slot: Arc<Mutex<Option<Waker>>>,
+    drops: Arc<AtomicUsize>,
+    task: Task<usize>,
+    poller: thread::JoinHandle<()>,
+}
+
+fn spawn_pending_once() -> PendingOnceTask {
+    let queue = Queue::new();
+    let slot = Arc::new(Mutex::new(None));
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (task, notified) = spawn(
+        PendingOnce {
+            waker: slot.clone(),
+            polled: false,
+            _guard: Counted(drops.clone()),
+        },
+        &queue,
+    );
+    let q = queue.clone();
+    let poller = thread::spawn(move || {
+        notified.run();
+        q.drain();
+    });
+    PendingOnceTask {
+        queue,
+        slot,
+        drops,
+        task,
+        poller,
+    }
+}
+
 #[test]
 fn loom_wake_racing_the_poll_that_registered_it() {
     loom::model(|| {
-        let queue = Queue::new();
-        let slot = Arc::new(Mutex::new(None));
-        let drops = Arc::new(AtomicUsize::new(0));
-        let (task, notified) = spawn(
-            PendingOnce {
-                waker: slot.clone(),
-                polled: false,
-                _guard: Counted(drops.clone()),
-            },
-            &queue,
-        );
-        let q = queue.clone();
-        let poller = thread::spawn(move || {
-            notified.run();
-            q.drain();
-        });
+        let PendingOnceTask {
+            queue,
+            slot,
+            drops,
+            task,
+            poller,
+        } = spawn_pending_once();
         let waker = thread::spawn(move || wake_when_published(&slot));
         poller.join().unwrap();
         waker.join().unwrap();
@@ -150,22 +176,13 @@ fn loom_wake_racing_the_poll_that_registered_it() {
 #[test]
 fn loom_cancel_racing_a_poll() {
     loom::model(|| {
-        let queue = Queue::new();
-        let slot = Arc::new(Mutex::new(None));
-        let drops = Arc::new(AtomicUsize::new(0));
-        let (task, notified) = spawn(
-            PendingOnce {
-                waker: slot.clone(),
-                polled: false,
-                _guard: Counted(drops.clone()),
-            },
-            &queue,
-        );
-        let q = queue.clone();
-        let poller = thread::spawn(move || {
-            notified.run();
-            q.drain();
-        });
+        let PendingOnceTask {
+            queue,
+            slot,
+            drops,
+            task,
+            poller,
+        } = spawn_pending_once();
         assert!(task.cancel());
         poller.join().unwrap();
         queue.drain();
