@@ -1,7 +1,7 @@
 //! [`Builder`]: configures and starts a [`Runtime`].
 
 use crate::blocking::{Pool, PoolConfig};
-use crate::scheduler::{idle::MAX_WORKERS, worker, Config, Shared};
+use crate::scheduler::{idle::MAX_WORKERS, monitor, worker, Config, Shared};
 use crate::{Handle, Runtime};
 use crossbeam_deque::Worker;
 use std::fmt;
@@ -20,6 +20,11 @@ pub const DEFAULT_BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// asyncio's `slow_callback_duration`: in debug mode, polls longer than
 /// this are reported.
 pub const DEFAULT_SLOW_POLL_THRESHOLD: Duration = Duration::from_millis(100);
+
+/// The stall watchdog's default threshold (`Builder::stall_threshold`): a
+/// poll running this long is reported. asyncio's debug-mode figure, but on
+/// always: a stuck event loop is worth knowing about in production too.
+pub const DEFAULT_STALL_THRESHOLD: Duration = Duration::from_millis(100);
 
 /// The environment variable that turns debug mode on (`1` or `true`),
 /// like `PYTHONASYNCIODEBUG`.
@@ -44,6 +49,7 @@ pub struct Builder {
     thread_stack_size: Option<usize>,
     debug: Option<bool>,
     slow_poll_threshold: Duration,
+    stall_threshold: Option<Duration>,
     on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
     on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -66,6 +72,7 @@ impl Builder {
             thread_stack_size: None,
             debug: None,
             slow_poll_threshold: DEFAULT_SLOW_POLL_THRESHOLD,
+            stall_threshold: Some(DEFAULT_STALL_THRESHOLD),
             on_thread_start: None,
             on_thread_stop: None,
         }
@@ -118,8 +125,42 @@ impl Builder {
         self
     }
 
+    /// The stall watchdog: a poll that keeps its worker busy this long is
+    /// logged once at `warn` through `tracing`, naming the task (id, name,
+    /// spawn site) and the worker, in every build and mode. Default:
+    /// [`DEFAULT_STALL_THRESHOLD`]; `None` turns the reports off.
+    ///
+    /// Independently of this setting, a worker stuck in one poll for about
+    /// a millisecond has its I/O, timers and queued tasks served by the
+    /// other workers until it returns (only its `spawn_local` tasks wait
+    /// for it). On a single-worker runtime there is nobody to take over:
+    /// its timers and sockets wait for the poll to end, and the watchdog
+    /// still reports it.
+    ///
+    /// `build` rejects a zero threshold.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = runtime::Runtime::builder()
+    ///     .stall_threshold(Some(Duration::from_millis(20)))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// let quiet = runtime::Runtime::builder().stall_threshold(None).build().unwrap();
+    /// # drop(quiet);
+    /// assert!(runtime::Runtime::builder()
+    ///     .stall_threshold(Some(Duration::ZERO))
+    ///     .build()
+    ///     .is_err());
+    /// ```
+    pub fn stall_threshold(mut self, threshold: Option<Duration>) -> Builder {
+        self.stall_threshold = threshold;
+        self
+    }
+
     /// Runs `f` on each thread the runtime starts (workers and blocking
-    /// threads), before it takes any work.
+    /// threads), before it takes any work. (The runtime's monitor thread,
+    /// which runs no user code, does not call it.)
     pub fn on_thread_start(mut self, f: impl Fn() + Send + Sync + 'static) -> Builder {
         self.on_thread_start = Some(Arc::new(f));
         self
@@ -134,8 +175,9 @@ impl Builder {
     /// Starts the runtime's threads.
     ///
     /// # Errors
-    /// `InvalidInput` for a worker count of 0 or above 1024, or a blocking
-    /// limit of 0; the OS error if a thread or poller cannot be created.
+    /// `InvalidInput` for a worker count of 0 or above 1024, a blocking
+    /// limit of 0 or a zero stall threshold; the OS error if a thread or
+    /// poller cannot be created.
     pub fn build(self) -> io::Result<Runtime> {
         let workers = self.workers.unwrap_or_else(num_cpus::get);
         if workers == 0 {
@@ -152,6 +194,13 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(invalid(
                 "max_blocking_threads must be at least 1, got 0".to_string(),
+            ));
+        }
+        if self.stall_threshold == Some(Duration::ZERO) {
+            return Err(invalid(
+                "stall_threshold must be longer than zero (every poll would be a stall); \
+                 use stall_threshold(None) to turn the watchdog off"
+                    .to_string(),
             ));
         }
         let debug_mode = self.debug.unwrap_or_else(|| {
@@ -172,6 +221,7 @@ impl Builder {
             num_workers: workers,
             debug: debug_mode,
             slow_poll_threshold: self.slow_poll_threshold,
+            stall_threshold: self.stall_threshold,
             thread_name: self.thread_name,
             thread_stack_size: self.thread_stack_size,
             on_thread_start: self.on_thread_start,
@@ -193,8 +243,8 @@ impl Builder {
                 Err(error) => {
                     // Unwind what started: the runtime drop below waits for
                     // the started workers; the others never will exit.
-                    for _ in index..workers {
-                        shared.worker_exited();
+                    for never_started in index..workers {
+                        shared.worker_exited(never_started);
                     }
                     drop(Runtime::from_parts(Handle::from_shared(shared), threads));
                     return Err(io::Error::new(
@@ -202,6 +252,22 @@ impl Builder {
                         format!("failed to start runtime worker thread {index}: {error}"),
                     ));
                 }
+            }
+        }
+        let mut builder =
+            std::thread::Builder::new().name(format!("{}-monitor", shared.config.thread_name));
+        if let Some(size) = shared.config.thread_stack_size {
+            builder = builder.stack_size(size);
+        }
+        let monitor_shared = shared.clone();
+        match builder.spawn(move || monitor::run_monitor(monitor_shared)) {
+            Ok(thread) => threads.push(thread),
+            Err(error) => {
+                drop(Runtime::from_parts(Handle::from_shared(shared), threads));
+                return Err(io::Error::new(
+                    error.kind(),
+                    format!("failed to start the runtime's monitor thread: {error}"),
+                ));
             }
         }
         tracing::debug!(workers, debug_mode, "runtime started");
@@ -234,6 +300,7 @@ impl fmt::Debug for Builder {
             .field("thread_stack_size", &self.thread_stack_size)
             .field("debug", &self.debug)
             .field("slow_poll_threshold", &self.slow_poll_threshold)
+            .field("stall_threshold", &self.stall_threshold)
             .finish_non_exhaustive()
     }
 }

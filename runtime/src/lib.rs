@@ -83,7 +83,7 @@ pub mod time;
 pub use blocking::{run_in_executor, spawn_blocking, to_thread, ThreadPoolExecutor};
 pub use builder::{
     Builder, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_MAX_BLOCKING_THREADS,
-    DEFAULT_SLOW_POLL_THRESHOLD,
+    DEFAULT_SLOW_POLL_THRESHOLD, DEFAULT_STALL_THRESHOLD,
 };
 #[doc(hidden)]
 pub use combinators::macro_support as __private;

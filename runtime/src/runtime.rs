@@ -142,7 +142,12 @@ impl Runtime {
             }
         }
         if !all_exited {
-            tracing::warn!("runtime shutdown: some workers did not stop in time and were detached");
+            for straggler in shared.stragglers() {
+                tracing::warn!(
+                    "runtime shutdown: {straggler}; it did not stop within the timeout and \
+                     was detached"
+                );
+            }
         }
         {
             // Futures dropped now may still look for their runtime.

@@ -136,3 +136,49 @@ pub fn pattern(conn: usize, msg: usize, len: usize) -> Vec<u8> {
         .map(|i| (conn.wrapping_mul(31) ^ msg.wrapping_mul(7) ^ i.wrapping_mul(13)) as u8)
         .collect()
 }
+
+pub mod capture {
+    //! A minimal `tracing` subscriber that records warning messages.
+    use std::sync::{Arc, Mutex};
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Level, Metadata, Subscriber};
+
+    /// The messages of the `warn` and `error` events it saw.
+    #[derive(Clone, Debug, Default)]
+    pub struct Warnings(pub Arc<Mutex<Vec<String>>>);
+
+    impl Warnings {
+        /// The messages so far.
+        pub fn messages(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    struct Message<'a>(&'a mut String);
+    impl Visit for Message<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                *self.0 = format!("{value:?}");
+            }
+        }
+    }
+
+    impl Subscriber for Warnings {
+        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+            *metadata.level() <= Level::WARN
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut message = String::new();
+            event.record(&mut Message(&mut message));
+            self.0.lock().unwrap().push(message);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+}

@@ -102,47 +102,9 @@ fn dump_tasks_lists_live_tasks() {
     });
 }
 
-mod capture {
-    //! A minimal `tracing` subscriber that records warning messages.
-    use std::sync::{Arc, Mutex};
-    use tracing::field::{Field, Visit};
-    use tracing::span::{Attributes, Id, Record};
-    use tracing::{Event, Level, Metadata, Subscriber};
-
-    #[derive(Clone, Default)]
-    pub struct Warnings(pub Arc<Mutex<Vec<String>>>);
-
-    struct Message<'a>(&'a mut String);
-    impl Visit for Message<'_> {
-        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-            if field.name() == "message" {
-                *self.0 = format!("{value:?}");
-            }
-        }
-    }
-
-    impl Subscriber for Warnings {
-        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-            *metadata.level() <= Level::WARN
-        }
-        fn new_span(&self, _: &Attributes<'_>) -> Id {
-            Id::from_u64(1)
-        }
-        fn record(&self, _: &Id, _: &Record<'_>) {}
-        fn record_follows_from(&self, _: &Id, _: &Id) {}
-        fn event(&self, event: &Event<'_>) {
-            let mut message = String::new();
-            event.record(&mut Message(&mut message));
-            self.0.lock().unwrap().push(message);
-        }
-        fn enter(&self, _: &Id) {}
-        fn exit(&self, _: &Id) {}
-    }
-}
-
 #[test]
 fn debug_mode_reports_slow_polls_and_unretrieved_panics() {
-    let warnings = capture::Warnings::default();
+    let warnings = runtime_tests::capture::Warnings::default();
     let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(warnings.clone()));
     // The subscriber is per-thread (set_default), so run the workers'
     // events through it by making every runtime thread use it too.

@@ -2,6 +2,7 @@
 
 use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
 use crate::reactor::{Direction, Registration};
+use crate::scheduler::Placement;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -42,7 +43,7 @@ impl Child {
         let stdout = std.stdout.take().map(ChildStdout::from_std).transpose()?;
         let stderr = std.stderr.take().map(ChildStderr::from_std).transpose()?;
         let watch = crate::sys::pidfd_open(std.id()).and_then(|pidfd| {
-            let registration = Registration::new(pidfd.as_fd()).ok()?;
+            let registration = Registration::new(pidfd.as_fd(), Placement::Current).ok()?;
             Some(ExitWatch {
                 registration,
                 _pidfd: pidfd,

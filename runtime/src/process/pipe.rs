@@ -1,6 +1,7 @@
 //! A child's stdin/stdout/stderr as non-blocking pipes on the reactor.
 
 use crate::reactor::{Direction, Registration};
+use crate::scheduler::Placement;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
@@ -20,7 +21,7 @@ struct Pipe {
 impl Pipe {
     fn new(fd: OwnedFd) -> io::Result<Pipe> {
         crate::sys::set_nonblocking(fd.as_fd())?;
-        let registration = Registration::new(fd.as_fd())?;
+        let registration = Registration::new(fd.as_fd(), Placement::Current)?;
         Ok(Pipe {
             registration,
             file: std::fs::File::from(fd),

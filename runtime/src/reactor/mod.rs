@@ -1,22 +1,24 @@
 //! The reactor: readiness of I/O sources, delivered by each worker's poller.
 //!
 //! # Design
-//! Every worker already sleeps in its own `polling::Poller` (timers and
-//! wake-ups share that `wait`); the reactor registers I/O sources with
-//! those same pollers, so an idle runtime sleeps in one `wait` per worker
-//! and a readiness event wakes the worker that owns the source.
+//! Every worker owns a *source set* (`sys::SourceSet`, an epoll instance)
+//! that its parking poller watches, so an idle runtime sleeps in one `wait`
+//! per worker and a readiness event wakes the worker that owns the source.
 //!
-//! - A source registers with the poller of the worker that creates it (or,
-//!   from any other thread, one chosen round-robin), in **edge-triggered**
-//!   mode: one `epoll_ctl` for the source's whole life, no re-arming per
-//!   operation.
+//! - A source joins one worker's set for its whole life, in
+//!   **edge-triggered** mode: one `epoll_ctl`, no re-arming per operation.
+//!   Which set: see `Shared::io_worker` — a task's own sockets join its
+//!   current worker; accepted connections and sockets made on plain threads
+//!   are spread to the loop with the fewest sources.
 //! - Its [`ScheduledIo`] keeps a readiness word and the waker of the task
-//!   waiting to read and of the one waiting to write. The owning worker
-//!   turns events into readiness bits and wakes those tasks — wherever they
-//!   have been stolen to.
-//! - The owning worker collects events when it parks (the `wait` it was in
-//!   anyway) and, while busy, every few dozen ticks with a zero timeout, but
-//!   only if it has sources registered.
+//!   waiting to read and of the one waiting to write. Whoever drains the
+//!   set ([`IoDriver::poll`]) turns events into readiness bits and wakes
+//!   those tasks — wherever they have been stolen to.
+//! - The owning worker drains its set when its poller reports it, when its
+//!   queues run dry, and about every millisecond while busy. While it is
+//!   stalled, the other workers drain it (`scheduler/monitor.rs`): any
+//!   thread may drain any set at any time, because the kernel hands each
+//!   edge to exactly one `epoll_wait` and setting readiness is idempotent.
 //!
 //! # The readiness protocol
 //! 1. An operation first asks [`Registration::poll_ready`]: if the
@@ -48,9 +50,9 @@ mod source;
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 pub(crate) use source::Source;
 
-use crate::scheduler::Shared;
+use crate::scheduler::{Placement, Shared};
+use crate::sys::{SourceEvents, SourceSet};
 use parking_lot::Mutex;
-use polling::{Event, Events, PollMode};
 use slab::Slab;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
@@ -63,8 +65,14 @@ use std::task::{Context, Poll, Waker};
 const KEY_INDEX_BITS: u32 = 24;
 const KEY_INDEX_MASK: usize = (1 << KEY_INDEX_BITS) - 1;
 
+/// Drains of a full event buffer in a row before a drainer returns to its
+/// loop: bounded so that a flood of readiness cannot keep one worker from
+/// its queues, large enough that a burst is taken in one go.
+const MAX_DRAINS_PER_POLL: usize = 4;
+
 /// One worker's registered sources.
 pub(crate) struct IoDriver {
+    set: SourceSet,
     sources: Mutex<Slab<Entry>>,
     /// How many sources are registered: the busy loop polls only when > 0.
     registered: AtomicUsize,
@@ -77,20 +85,54 @@ struct Entry {
 }
 
 impl IoDriver {
-    pub(crate) fn new() -> IoDriver {
-        IoDriver {
+    pub(crate) fn new() -> io::Result<IoDriver> {
+        Ok(IoDriver {
+            set: SourceSet::new()?,
             sources: Mutex::new(Slab::new()),
             registered: AtomicUsize::new(0),
             next_generation: AtomicUsize::new(0),
-        }
+        })
+    }
+
+    /// The epoll set, for pollers to watch.
+    pub(crate) fn source_set(&self) -> &SourceSet {
+        &self.set
     }
 
     pub(crate) fn has_sources(&self) -> bool {
         self.registered.load(Relaxed) > 0
     }
 
-    /// Turns polled events into readiness and wakes the waiting tasks.
-    pub(crate) fn dispatch(&self, events: &Events) {
+    pub(crate) fn num_sources(&self) -> usize {
+        self.registered.load(Relaxed)
+    }
+
+    /// Takes the pending events without blocking and wakes their tasks;
+    /// true if there were any. Any thread may call this at any time.
+    pub(crate) fn poll(&self, events: &mut SourceEvents) -> bool {
+        let mut any = false;
+        for _ in 0..MAX_DRAINS_PER_POLL {
+            let more = match self.set.drain(events) {
+                Ok(more) => more,
+                Err(error) => {
+                    tracing::error!(%error, "draining an I/O source set failed");
+                    false
+                }
+            };
+            if events.is_empty() {
+                break;
+            }
+            any = true;
+            self.dispatch(events);
+            if !more {
+                break;
+            }
+        }
+        any
+    }
+
+    /// Turns drained events into readiness and wakes the waiting tasks.
+    fn dispatch(&self, events: &SourceEvents) {
         let mut wakers: Vec<Waker> = Vec::new();
         {
             let sources = self.sources.lock();
@@ -103,7 +145,7 @@ impl IoDriver {
                 if entry.generation != generation {
                     continue; // a stale event for a deregistered source
                 }
-                entry.io.set_readiness(&event, &mut wakers);
+                entry.io.set_readiness(event, &mut wakers);
             }
         }
         for waker in wakers {
@@ -134,11 +176,13 @@ pub(crate) struct Registration {
 }
 
 impl Registration {
-    /// Registers `fd` (already non-blocking) with the current runtime.
+    /// Registers `fd` (already non-blocking) with the current runtime, in
+    /// the source set of the loop `placement` picks.
     ///
     /// # Errors
-    /// Outside a runtime, after it shut down, or if the poller refuses.
-    pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<Registration> {
+    /// Outside a runtime, after it shut down, or if epoll refuses the fd
+    /// (a regular file, for one).
+    pub(crate) fn new(fd: BorrowedFd<'_>, placement: Placement) -> io::Result<Registration> {
         let Some(handle) = crate::context::try_handle() else {
             return Err(no_runtime_error());
         };
@@ -146,7 +190,7 @@ impl Registration {
         if shared.is_shutdown() {
             return Err(shutdown_error());
         }
-        let (worker, _) = shared.timer_shard();
+        let worker = shared.io_worker(placement);
         let driver = &shared.remotes[worker].io;
         let io = Arc::new(ScheduledIo::new());
         let key = {
@@ -170,16 +214,9 @@ impl Registration {
             }
             index | (generation << KEY_INDEX_BITS)
         };
-        // SAFETY: the source is deleted from the poller in `Drop`, before
-        // the I/O object that owns this registration closes the fd.
-        let added = unsafe {
-            shared.remotes[worker].poller.add_with_mode(
-                fd.as_raw_fd(),
-                Event::all(key),
-                PollMode::Edge,
-            )
-        };
-        if let Err(error) = added {
+        // The source is deleted from the set in `Drop`, before the I/O
+        // object that owns this registration closes the fd.
+        if let Err(error) = driver.set.add(fd, key) {
             driver.sources.lock().remove(key & KEY_INDEX_MASK);
             return Err(error);
         }
@@ -285,7 +322,7 @@ impl Drop for Registration {
         // SAFETY: the fd is still open: the owning I/O object closes it only
         // after dropping this registration.
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
-        if let Err(error) = remote.poller.delete(fd) {
+        if let Err(error) = remote.io.set.delete(fd) {
             tracing::debug!(%error, "failed to deregister an I/O source");
         }
         remote

@@ -26,8 +26,8 @@
 //!   only the last one and strand the rest. Each future owns its slab slot
 //!   and frees it when dropped ([`ScheduledIo::remove_waiter`]).
 
+use crate::sys::Readiness;
 use parking_lot::Mutex;
-use polling::Event;
 use slab::Slab;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering::*};
@@ -117,9 +117,9 @@ impl ScheduledIo {
         }
     }
 
-    /// Called by the owning worker for each event (protocol step 3: bits
-    /// first, then the wakers under the lock).
-    pub(crate) fn set_readiness(&self, event: &Event, wakers: &mut Vec<Waker>) {
+    /// Called by whoever drains the source set, for each event (protocol
+    /// step 3: bits first, then the wakers under the lock).
+    pub(crate) fn set_readiness(&self, event: Readiness, wakers: &mut Vec<Waker>) {
         let mut bits = 0;
         if event.readable {
             bits |= READABLE;
@@ -127,11 +127,11 @@ impl ScheduledIo {
         if event.writable {
             bits |= WRITABLE;
         }
-        if event.is_interrupt() {
+        if event.hangup {
             // Hang-up: final, both directions proceed for good and the
             // syscalls report EOF or the error. An error event without a
-            // hang-up is transient (see the module docs); `polling` reports
-            // it as readable and writable, which is all it needs.
+            // hang-up is transient (see the module docs); it is reported as
+            // readable and writable, which is all it needs.
             bits |= READ_CLOSED | WRITE_CLOSED;
         }
         if bits == 0 {
@@ -253,6 +253,13 @@ fn store_waker(slot: &mut Option<Waker>, cx: &Context<'_>) {
 mod tests {
     use super::*;
 
+    fn readable() -> Readiness {
+        Readiness {
+            readable: true,
+            ..Readiness::default()
+        }
+    }
+
     #[test]
     fn a_stale_clear_does_not_lose_a_newer_event() {
         let io = ScheduledIo::new();
@@ -262,7 +269,7 @@ mod tests {
         };
         // An event arrives between the read attempt and its WouldBlock.
         let mut wakers = Vec::new();
-        io.set_readiness(&Event::readable(0), &mut wakers);
+        io.set_readiness(readable(), &mut wakers);
         io.clear_readiness(seen);
         assert_eq!(io.bits() & READABLE, READABLE, "the newer edge survives");
         // A clear at the current tick does clear.
@@ -286,7 +293,13 @@ mod tests {
             assert!(io.poll_ready(&mut cx, direction).is_pending());
         }
         let mut wakers = Vec::new();
-        io.set_readiness(&Event::writable(0), &mut wakers);
+        io.set_readiness(
+            Readiness {
+                writable: true,
+                ..Readiness::default()
+            },
+            &mut wakers,
+        );
         assert_eq!(wakers.len(), 1, "only the writer is woken");
         assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
         assert!(io.poll_ready(&mut cx, Direction::Write).is_ready());
@@ -350,7 +363,7 @@ mod tests {
             .poll_ready(&mut Context::from_waker(&owner), Direction::Read)
             .is_pending());
         let mut wakers = Vec::new();
-        io.set_readiness(&Event::readable(0), &mut wakers);
+        io.set_readiness(readable(), &mut wakers);
         assert_eq!(wakers.len(), 4);
         wakers.into_iter().for_each(Waker::wake);
         for (_, count) in &waiters {
@@ -367,7 +380,7 @@ mod tests {
                 .is_pending());
         }
         let mut wakers = Vec::new();
-        io.set_readiness(&Event::readable(0), &mut wakers);
+        io.set_readiness(readable(), &mut wakers);
         assert_eq!(wakers.len(), 2);
     }
 
@@ -376,7 +389,13 @@ mod tests {
         let io = ScheduledIo::new();
         make_not_ready(&io, Direction::Read);
         let mut wakers = Vec::new();
-        io.set_readiness(&Event::none(0).with_interrupt(), &mut wakers);
+        io.set_readiness(
+            Readiness {
+                hangup: true,
+                ..Readiness::default()
+            },
+            &mut wakers,
+        );
         make_not_ready(&io, Direction::Read);
         let mut cx = Context::from_waker(Waker::noop());
         assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());

@@ -17,6 +17,7 @@
 //!   which may wait on one socket at once.
 
 use super::{Direction, Registration};
+use crate::scheduler::Placement;
 use std::io;
 use std::os::fd::AsFd;
 use std::task::{Context, Poll};
@@ -30,9 +31,21 @@ pub(crate) struct Source<T: AsFd> {
 
 impl<T: AsFd> Source<T> {
     /// Registers `io`, which must already be in non-blocking mode, with the
-    /// current runtime. On error `io` is dropped (closed).
+    /// current worker's loop (or, off the workers, the least loaded one).
+    /// On error `io` is dropped (closed).
     pub(crate) fn new(io: T) -> io::Result<Source<T>> {
-        let registration = Registration::new(io.as_fd())?;
+        Self::with_placement(io, Placement::Current)
+    }
+
+    /// Like [`new`](Self::new), but always with the least loaded loop: for
+    /// accepted connections, which should not all land on the accepting
+    /// task's worker.
+    pub(crate) fn new_spread(io: T) -> io::Result<Source<T>> {
+        Self::with_placement(io, Placement::Spread)
+    }
+
+    fn with_placement(io: T, placement: Placement) -> io::Result<Source<T>> {
+        let registration = Registration::new(io.as_fd(), placement)?;
         Ok(Source { registration, io })
     }
 

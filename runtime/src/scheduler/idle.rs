@@ -130,6 +130,12 @@ impl Idle {
         self.state.load(SeqCst) >> SEARCH_SHIFT
     }
 
+    /// True if `worker` is on the sleepers list.
+    #[cfg(all(test, not(runtime_loom)))]
+    pub(crate) fn is_listed(&self, worker: usize) -> bool {
+        self.sleepers.lock().contains(&worker)
+    }
+
     /// Workers currently not parked.
     #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn num_unparked(&self) -> usize {

@@ -1,15 +1,39 @@
 //! The multi-worker scheduler: per-core event loops that steal from each
 //! other.
 //!
-//! - `worker.rs`: one worker's loop (`Core`): LIFO slot, local queue,
-//!   stealing, timers, parking in its poller.
+//! - `worker.rs`: one worker's loop (`Core`): local queue, stealing,
+//!   timers, parking in its poller, serving stalled peers.
+//! - `lifo.rs`: the LIFO slot, stealable while its worker is stalled.
+//! - `monitor.rs`: heartbeats, the busy workers' clock, the stall watchdog
+//!   and the trigger of the hand-over.
 //! - `idle.rs`: who is parked or searching, and who to wake.
 //! - `park.rs`: blocking a plain thread on a future (`block_on`).
 //!
 //! This file holds [`Shared`], the state every worker and every handle
-//! reaches: the global injector, each worker's remote parts (stealer,
-//! poller, timer shard, inbox for `spawn_local` tasks), the registry of
-//! live tasks, the blocking pool and the configuration.
+//! reaches: the global injector, each worker's remote parts (heartbeat,
+//! LIFO slot, stealer, poller, timer shard, source set, inbox for
+//! `spawn_local` tasks), the registry of live tasks, the blocking pool and
+//! the configuration.
+//!
+//! # Loops that help each other
+//! Each worker owns an event loop: a poller it parks in, a timer shard, a
+//! source set (its sockets), a LIFO slot and a local queue. Any of those
+//! duties may be performed by *any* worker at any time, so that a worker
+//! stuck in one long poll strands nothing but its `spawn_local` tasks:
+//!
+//! | duty | who may perform it | why two at once is safe |
+//! |---|---|---|
+//! | wait on the poller | its owner only | the wait consumes the owner's wake-up notification |
+//! | drain the source set | anyone | the kernel hands each edge to one `epoll_wait`; readiness is idempotent |
+//! | fire the timer shard | anyone | the wheel is behind a lock; an entry fires once |
+//! | take the LIFO slot | anyone | one atomic swap moves the task |
+//! | steal the local queue | anyone | crossbeam's deque |
+//!
+//! The monitor (`monitor.rs`) decides when the others *should* help: when a
+//! worker's heartbeat has not moved for `TAKEOVER_AFTER`. No edge is lost
+//! in the hand-over: an I/O edge stays in the source set until some drain
+//! takes it, and whoever takes it wakes its task; a timer stays in its
+//! wheel until some `process` fires it.
 //!
 //! # Where a task goes when it is scheduled
 //! 1. Spawned on one of this runtime's workers: the back of that worker's
@@ -36,11 +60,15 @@
 //! stranded in a queue nobody will read).
 
 pub(crate) mod idle;
+mod lifo;
+pub(crate) mod monitor;
 pub(crate) mod park;
 pub(crate) mod worker;
 
 #[cfg(all(test, runtime_loom))]
 mod loom_idle;
+#[cfg(all(test, not(runtime_loom)))]
+mod tests;
 
 use crate::blocking::Pool;
 use crate::context;
@@ -50,11 +78,14 @@ use crate::task::{Header, Meta, Notified, RawTask, Schedule, Task, TaskId};
 use crate::time::{Clock, TimerShard};
 use crossbeam_deque::{Injector, Steal, Stealer};
 use idle::Idle;
+use lifo::LifoSlot;
+use monitor::{Monitor, Pulse, OWN_IO_KEY};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::os::fd::AsRawFd;
 use std::panic::Location;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -65,6 +96,7 @@ pub(crate) struct Config {
     pub(crate) num_workers: usize,
     pub(crate) debug: bool,
     pub(crate) slow_poll_threshold: Duration,
+    pub(crate) stall_threshold: Option<Duration>,
     pub(crate) thread_name: String,
     pub(crate) thread_stack_size: Option<usize>,
     pub(crate) on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
@@ -73,15 +105,67 @@ pub(crate) struct Config {
 
 /// What other threads can reach of one worker.
 pub(crate) struct Remote {
+    /// Written by the worker on its hot path.
+    pub(crate) hot: OwnerLine,
     pub(crate) stealer: Stealer<Notified>,
-    /// The worker sleeps in this poller's `wait`; `notify` wakes it.
+    /// The worker sleeps in this poller's `wait` (only it may wait on it);
+    /// `notify` wakes it. It watches `io`'s source set, and during a peer's
+    /// stall that peer's set too (`monitor.rs`).
     pub(crate) poller: polling::Poller,
     /// `spawn_local` tasks woken from other threads, for this worker only.
     local_inbox: Mutex<VecDeque<Notified>>,
     local_inbox_len: AtomicUsize,
     pub(crate) timers: TimerShard,
-    /// I/O sources registered with `poller`.
+    /// This loop's I/O sources.
     pub(crate) io: IoDriver,
+    /// Set by the monitor while this worker is stalled: the others serve
+    /// its duties.
+    stalled: AtomicBool,
+    /// Stalls the watchdog reported.
+    pub(crate) stalls: AtomicU64,
+}
+
+/// The fields a worker writes on its hot path, on a cache line of their own
+/// so that other workers reading `Remote` do not share it.
+#[repr(align(128))]
+pub(crate) struct OwnerLine {
+    pub(crate) pulse: Pulse,
+    pub(crate) lifo: LifoSlot,
+}
+
+impl Remote {
+    fn new(stealer: Stealer<Notified>) -> std::io::Result<Remote> {
+        let poller = polling::Poller::new()?;
+        let io = IoDriver::new()?;
+        // SAFETY: the source set is dropped after the poller (field order),
+        // and closing the poller removes the registration with it.
+        unsafe {
+            poller.add_with_mode(
+                io.source_set().as_raw_fd(),
+                polling::Event::readable(OWN_IO_KEY),
+                polling::PollMode::Level,
+            )?;
+        }
+        Ok(Remote {
+            hot: OwnerLine {
+                pulse: Pulse::default(),
+                lifo: LifoSlot::new(),
+            },
+            stealer,
+            poller,
+            local_inbox: Mutex::new(VecDeque::new()),
+            local_inbox_len: AtomicUsize::new(0),
+            timers: TimerShard::new(),
+            io,
+            stalled: AtomicBool::new(false),
+            stalls: AtomicU64::new(0),
+        })
+    }
+
+    /// True while the monitor has this worker flagged stalled.
+    pub(crate) fn is_stalled(&self) -> bool {
+        self.stalled.load(Acquire)
+    }
 }
 
 pub(crate) struct Shared {
@@ -95,6 +179,9 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     /// Round-robin choice of timer shard for threads that are not workers.
     next_timer_shard: AtomicUsize,
+    /// Where the spreading of new I/O sources starts its scan.
+    next_io_worker: AtomicUsize,
+    pub(crate) monitor: Monitor,
     /// `run_forever` / `stop`.
     pub(crate) stop: StopSignal,
     /// Workers still running their loop, for shutdown to wait on.
@@ -111,17 +198,9 @@ impl Shared {
         let clock = Clock::new();
         let remotes = stealers
             .into_iter()
-            .map(|stealer| {
-                Ok(Remote {
-                    stealer,
-                    poller: polling::Poller::new()?,
-                    local_inbox: Mutex::new(VecDeque::new()),
-                    local_inbox_len: AtomicUsize::new(0),
-                    timers: TimerShard::new(),
-                    io: IoDriver::new(),
-                })
-            })
+            .map(Remote::new)
             .collect::<std::io::Result<Box<[Remote]>>>()?;
+        let monitor = Monitor::new(config.stall_threshold);
         let n = remotes.len();
         Ok(Shared {
             remotes,
@@ -134,6 +213,8 @@ impl Shared {
             config,
             shutdown: AtomicBool::new(false),
             next_timer_shard: AtomicUsize::new(0),
+            next_io_worker: AtomicUsize::new(0),
+            monitor,
             stop: StopSignal::default(),
             live_workers: Mutex::new(n),
             workers_exited: parking_lot::Condvar::new(),
@@ -295,14 +376,52 @@ impl Shared {
 
     /// The timer shard a new timer on this thread goes to, and whether the
     /// registering thread is that shard's worker (no wake-up needed).
+    /// Elsewhere shards are taken round-robin, skipping stalled workers.
     pub(crate) fn timer_shard(self: &Arc<Self>) -> (usize, bool) {
         context::with_core(|core| match core {
             Some(core) if core.belongs_to(self) => (core.index, true),
-            _ => (
-                self.next_timer_shard.fetch_add(1, Relaxed) % self.remotes.len(),
-                false,
-            ),
+            _ => {
+                let n = self.remotes.len();
+                let start = self.next_timer_shard.fetch_add(1, Relaxed);
+                let shard = (0..n)
+                    .map(|i| (start + i) % n)
+                    .find(|&w| !self.remotes[w].is_stalled())
+                    .unwrap_or(start % n);
+                (shard, false)
+            }
         })
+    }
+
+    // ---- I/O placement ---------------------------------------------------
+
+    /// The worker whose loop a new I/O source registers with.
+    ///
+    /// - [`Placement::Current`]: the current worker, if this thread is one
+    ///   of this runtime's (a socket a task creates for itself: its events
+    ///   are dispatched where the task runs); otherwise spread.
+    /// - [`Placement::Spread`]: the worker with the fewest registered
+    ///   sources, skipping stalled ones; the scan starts at a rotating
+    ///   index, so ties go round-robin (accepted connections, sockets made
+    ///   on plain threads).
+    pub(crate) fn io_worker(self: &Arc<Self>, placement: Placement) -> usize {
+        if placement == Placement::Current {
+            let current = context::with_core(|core| match core {
+                Some(core) if core.belongs_to(self) => Some(core.index),
+                _ => None,
+            });
+            if let Some(index) = current {
+                return index;
+            }
+        }
+        let n = self.remotes.len();
+        let start = self.next_io_worker.fetch_add(1, Relaxed) % n;
+        (0..n)
+            .map(|i| (start + i) % n)
+            .min_by_key(|&w| {
+                let remote = &self.remotes[w];
+                (remote.is_stalled(), remote.io.num_sources())
+            })
+            .unwrap_or(start)
     }
 
     // ---- Shutdown --------------------------------------------------------
@@ -316,10 +435,12 @@ impl Shared {
         for worker in 0..self.remotes.len() {
             self.wake_worker(worker);
         }
+        self.monitor.wake();
         self.stop.stop();
     }
 
-    pub(crate) fn worker_exited(&self) {
+    pub(crate) fn worker_exited(&self, index: usize) {
+        self.remotes[index].hot.pulse.set_exited();
         let mut live = self.live_workers.lock();
         *live -= 1;
         if *live == 0 {
@@ -341,6 +462,32 @@ impl Shared {
             }
         }
         true
+    }
+
+    /// One line per worker that has not left its loop: what it is stuck in
+    /// (shutdown names these when it gives up waiting).
+    pub(crate) fn stragglers(&self) -> Vec<String> {
+        self.remotes
+            .iter()
+            .enumerate()
+            .filter(|(_, remote)| !remote.hot.pulse.has_exited())
+            .map(|(worker, remote)| {
+                match remote
+                    .hot
+                    .pulse
+                    .current_task()
+                    .and_then(|id| self.registry.find(id))
+                {
+                    Some(task) => format!(
+                        "worker {worker} is still polling task {}{} spawned at {}",
+                        task.id(),
+                        task.name().map(|n| format!(" {n:?}")).unwrap_or_default(),
+                        task.location()
+                    ),
+                    None => format!("worker {worker} is stuck outside any task poll"),
+                }
+            })
+            .collect()
     }
 
     /// Cancels every remaining `Send` task and frees queued references.
@@ -379,6 +526,13 @@ impl Schedule for Arc<Shared> {
     fn debug(&self) -> bool {
         self.config.debug
     }
+}
+
+/// Which loop a new I/O source should join (see [`Shared::io_worker`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placement {
+    Current,
+    Spread,
 }
 
 /// Schedules `spawn_local` tasks: only ever onto their owner worker.

@@ -1,9 +1,11 @@
 //! One worker: a per-core event loop.
 //!
 //! # The loop
-//! 1. Every [`MAINTENANCE_INTERVAL`] ticks: refresh the cached clock, fire
-//!    due timers, take the `spawn_local` inbox, and collect I/O events
-//!    without blocking (only if this worker has I/O sources registered).
+//! 1. Every step: bump the heartbeat (`monitor.rs`). Whenever the
+//!    monitor's epoch has moved (about every [`MONITOR_PERIOD`] of busy
+//!    time, however long or short the polls are): refresh the cached
+//!    clock, fire due timers, take the `spawn_local` inbox, collect I/O
+//!    events without blocking, and serve stalled peers.
 //! 2. Take a task: every [`GLOBAL_QUEUE_INTERVAL`] ticks the injector first
 //!    (so remote spawns are not starved by a busy local queue), then the
 //!    local queue, the non-stealable `spawn_local` queue, the injector.
@@ -13,22 +15,41 @@
 //! 4. Queues empty: if this worker has I/O sources, collect their events
 //!    without blocking; the tasks they wake land in the local queue and
 //!    run next. (Without this, a worker whose tasks all wait on sockets
-//!    would spin through step 5 while their readiness sat in its poller,
-//!    adding up to [`SEARCH_SPIN`] to every round trip: tcp_echo ran ~15%
-//!    slower.)
-//! 5. Nothing to do: search — steal half of a random peer's queue, or a
-//!    batch from the injector — spinning for up to [`SEARCH_SPIN`],
-//!    since waking a parked thread costs far more than a short spin.
-//! 6. Still nothing: park in the poller's `wait`, with the next timer as
-//!    the timeout; I/O events it returns wake their tasks (`idle.rs`
-//!    describes the protocol that keeps wake-ups from being lost).
+//!    would spin through step 5 while their readiness sat in its source
+//!    set, adding up to [`SEARCH_SPIN`] to every round trip.)
+//! 5. Nothing to do: serve stalled peers, then search — steal half of a
+//!    random peer's queue, or a batch from the injector — spinning for up
+//!    to [`SEARCH_SPIN`], since waking a parked thread costs far more than
+//!    a short spin.
+//! 6. Still nothing: park in the poller's `wait`, with the next timer (its
+//!    own, or a stalled peer's) as the timeout. The poller watches this
+//!    worker's source set and, during a stall, the stalled peers' sets.
+//!    On waking, the worker first leaves the sleepers list (so the tasks
+//!    it wakes next can only wake *other* workers), then drains the sets
+//!    that reported (`idle.rs` describes the protocol that keeps wake-ups
+//!    from being lost).
+//!
+//! # Serving a stalled peer
+//! While the monitor flags a peer stalled (`monitor.rs`), this worker, in
+//! its maintenance, before it searches and before it parks: drains the
+//! peer's source set, fires the peer's due timers, and takes the task in
+//! the peer's LIFO slot; the peer's local queue is stolen from as usual.
+//! Each of these is safe against the peer and other helpers doing the same
+//! at the same time: the kernel hands each I/O edge to one drain, the
+//! timer shard fires each timer once under its lock, the LIFO slot is a
+//! swap. The tasks woken land in this worker's queues. Only the peer's
+//! `spawn_local` tasks must wait for it.
 //!
 //! # Invariant
 //! A `Core` lives on its worker's stack and is reached from the thread-local
 //! context only on that thread, so its `Cell`s need no synchronisation.
 
-use super::Shared;
+#[cfg(doc)]
+use super::monitor::MONITOR_PERIOD;
+use super::monitor::{OWN_IO_KEY, STALLED_KEY_BASE};
+use super::{Remote, Shared};
 use crate::context;
+use crate::sys::SourceEvents;
 use crate::task::Notified;
 use crossbeam_deque::{Steal, Worker};
 use std::cell::{Cell, RefCell};
@@ -40,11 +61,6 @@ use std::time::{Duration, Instant};
 /// Ticks between checks of the injector when the local queue is busy
 /// (tokio's figure: a prime, so it does not beat with other periods).
 const GLOBAL_QUEUE_INTERVAL: u32 = 61;
-
-/// Ticks between maintenance passes (timers, clock, inbox). At well under a
-/// microsecond per tick, a busy worker still fires timers with ~1 ms
-/// resolution unless a single poll runs long.
-const MAINTENANCE_INTERVAL: u32 = 31;
 
 /// LIFO polls in a row before the slot's task goes to the back of the
 /// queue instead (tokio uses 3).
@@ -65,10 +81,11 @@ pub(crate) struct Core {
     pub(crate) index: usize,
     pub(crate) shared: Arc<Shared>,
     local: Worker<Notified>,
-    lifo: Cell<Option<Notified>>,
     /// `spawn_local` tasks: never stolen.
     local_only: RefCell<VecDeque<Notified>>,
     tick: Cell<u32>,
+    /// The monitor's epoch at the last maintenance pass.
+    epoch: Cell<u32>,
     /// Counted as searching in `Idle`.
     searching: Cell<bool>,
     /// Inside a task's poll: wake-ups go to the LIFO slot.
@@ -76,7 +93,10 @@ pub(crate) struct Core {
     rng: Cell<u32>,
     /// Coarse clock, refreshed at maintenance and after parking.
     now: Cell<Instant>,
+    /// What the park poller reported.
     events: RefCell<polling::Events>,
+    /// What a source set drain reported (this worker's or a stalled peer's).
+    io_events: RefCell<SourceEvents>,
     fired: RefCell<Vec<Waker>>,
 }
 
@@ -86,16 +106,21 @@ impl Core {
             index,
             shared,
             local,
-            lifo: Cell::new(None),
             local_only: RefCell::new(VecDeque::new()),
             tick: Cell::new(0),
+            epoch: Cell::new(0),
             searching: Cell::new(false),
             polling: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
             now: Cell::new(Instant::now()),
             events: RefCell::new(polling::Events::new()),
+            io_events: RefCell::new(SourceEvents::new()),
             fired: RefCell::new(Vec::new()),
         }
+    }
+
+    fn remote(&self) -> &Remote {
+        &self.shared.remotes[self.index]
     }
 
     pub(crate) fn belongs_to(&self, shared: &Arc<Shared>) -> bool {
@@ -117,7 +142,7 @@ impl Core {
         if is_yield || !self.polling.get() {
             self.local.push(task);
             self.notify_others_if_needed();
-        } else if let Some(displaced) = self.lifo.replace(Some(task)) {
+        } else if let Some(displaced) = self.remote().hot.lifo.push(task) {
             self.local.push(displaced);
             self.notify_others_if_needed();
         }
@@ -137,10 +162,14 @@ impl Core {
     // ---- The loop ----------------------------------------------------------
 
     pub(crate) fn run(&self) {
+        let pulse = &self.remote().hot.pulse;
         while !self.shared.is_shutdown() {
             let tick = self.tick.get().wrapping_add(1);
             self.tick.set(tick);
-            if tick % MAINTENANCE_INTERVAL == 0 {
+            pulse.beat(tick);
+            let epoch = self.shared.monitor.epoch();
+            if epoch != self.epoch.get() {
+                self.epoch.set(epoch);
                 self.maintenance();
             }
             if let Some(task) = self.next_task(tick) {
@@ -162,29 +191,56 @@ impl Core {
         self.fire_timers();
         self.take_inbox();
         let _ = self.poll_io();
+        self.serve_stalled_peers();
     }
 
     /// Collects I/O events without blocking, if this worker has sources;
     /// true if there were any (their tasks are now queued).
     fn poll_io(&self) -> bool {
-        let remote = &self.shared.remotes[self.index];
-        if !remote.io.has_sources() {
+        let io = &self.remote().io;
+        io.has_sources() && io.poll(&mut self.io_events.borrow_mut())
+    }
+
+    /// Serves the duties of every peer the monitor flagged stalled (module
+    /// docs, "Serving a stalled peer"); true if that queued any task here.
+    fn serve_stalled_peers(&self) -> bool {
+        if !self.shared.monitor.any_stalled() {
             return false;
         }
-        let mut events = self.events.borrow_mut();
-        let any = match remote.poller.wait(&mut events, Some(Duration::ZERO)) {
-            Ok(n) if n > 0 => {
-                remote.io.dispatch(&events);
-                true
+        let mut any = false;
+        for (peer, remote) in self.shared.remotes.iter().enumerate() {
+            if peer == self.index || !remote.is_stalled() {
+                continue;
             }
-            Ok(_) => false,
-            Err(error) => {
-                tracing::error!(worker = self.index, %error, "poller wait failed");
-                false
+            any |= remote.io.poll(&mut self.io_events.borrow_mut());
+            any |= matches!(self.fire_shard(peer, true), Fired::Some);
+            if let Some(task) = remote.hot.lifo.take() {
+                tracing::trace!(worker = self.index, peer, "took a stalled peer's LIFO task");
+                self.local.push(task);
+                any = true;
             }
-        };
-        events.clear();
+        }
+        if any {
+            self.notify_others_if_needed();
+        }
         any
+    }
+
+    /// The earliest timer of the stalled peers, which a parking worker must
+    /// wake for.
+    fn stalled_peers_next_timer(&self) -> Option<Instant> {
+        if !self.shared.monitor.any_stalled() {
+            return None;
+        }
+        let clock = &self.shared.clock;
+        self.shared
+            .remotes
+            .iter()
+            .enumerate()
+            .filter(|&(peer, remote)| peer != self.index && remote.is_stalled())
+            .filter_map(|(_, remote)| remote.timers.next_deadline_locked())
+            .min()
+            .map(|tick| clock.instant_of(tick))
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified> {
@@ -218,10 +274,11 @@ impl Core {
             // chain going by waking one more worker.
             self.shared.notify_parked();
         }
+        let lifo = &self.remote().hot.lifo;
         let mut lifo_polls = 0;
         loop {
             self.poll(task);
-            let Some(next) = self.lifo.take() else { break };
+            let Some(next) = lifo.take() else { break };
             if lifo_polls >= MAX_LIFO_POLLS {
                 self.local.push(next);
                 self.notify_others_if_needed();
@@ -234,6 +291,8 @@ impl Core {
 
     fn poll(&self, task: Notified) {
         let raw = task.raw();
+        let pulse = &self.remote().hot.pulse;
+        pulse.enter_task(raw.header().id.as_u64());
         let previous = context::set_current_task(Some(raw));
         self.polling.set(true);
         if self.shared.config.debug {
@@ -243,6 +302,7 @@ impl Core {
         }
         self.polling.set(false);
         context::set_current_task(previous);
+        pulse.leave_task();
     }
 
     /// Debug mode: time the poll and warn about slow ones (asyncio's
@@ -273,6 +333,11 @@ impl Core {
                 return None;
             }
             self.searching.set(true);
+        }
+        if self.serve_stalled_peers() {
+            if let Some(task) = self.local.pop() {
+                return Some(task);
+            }
         }
         let remotes = &self.shared.remotes;
         let n = remotes.len();
@@ -318,49 +383,78 @@ impl Core {
     }
 
     fn park(&self) {
-        let timeout_at = match self.fire_timers() {
+        let own_next = match self.fire_timers() {
             Fired::Some => return,
             Fired::None { next } => next,
         };
-        if self.take_inbox() {
+        if self.take_inbox() || self.serve_stalled_peers() {
             return;
         }
+        let timeout_at = match (own_next, self.stalled_peers_next_timer()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let idle = &self.shared.idle;
+        let remote = self.remote();
+        let pulse = &remote.hot.pulse;
         let was_searching = self.searching.replace(false);
+        pulse.set_parked();
         idle.transition_worker_to_parked(self.index, was_searching);
         // Pairs with the fence in `Shared::notify_parked`.
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
         if self.shared.is_shutdown() || self.shared.has_visible_work(self.index) {
             self.searching.set(idle.unpark_worker_by_id(self.index));
+            pulse.clear_parked(&self.shared.monitor);
             return;
         }
 
         let timeout = timeout_at.map(|at| at.saturating_duration_since(Instant::now()));
         tracing::trace!(worker = self.index, ?timeout, "park");
-        let remote = &self.shared.remotes[self.index];
+        let (mut own_io, mut peers_io) = (false, false);
         {
             let mut events = self.events.borrow_mut();
             match remote.poller.wait(&mut events, timeout) {
-                Ok(n) if n > 0 => remote.io.dispatch(&events),
-                Ok(_) => {}
+                Ok(_) => {
+                    for event in events.iter() {
+                        own_io |= event.key == OWN_IO_KEY;
+                        peers_io |= event.key >= STALLED_KEY_BASE;
+                    }
+                }
                 Err(error) => tracing::error!(worker = self.index, %error, "poller wait failed"),
             }
             events.clear();
         }
         self.now.set(Instant::now());
+        // Off the sleepers list before dispatching: the tasks woken below
+        // may need another worker, and must not pick this one, which is
+        // awake already.
         self.searching.set(idle.unpark_worker_by_id(self.index));
+        pulse.clear_parked(&self.shared.monitor);
         tracing::trace!(worker = self.index, "unpark");
+        if own_io {
+            remote.io.poll(&mut self.io_events.borrow_mut());
+        }
+        if peers_io {
+            self.serve_stalled_peers();
+        }
     }
 
     /// Fires this worker's due timers. Their tasks land in the local queue.
     fn fire_timers(&self) -> Fired {
+        self.fire_shard(self.index, false)
+    }
+
+    /// Fires the due timers of `shard` (this worker's, or a stalled
+    /// peer's, whose `next` hint this thread never wrote: `locked` reads
+    /// it under the shard's lock).
+    fn fire_shard(&self, shard: usize, locked: bool) -> Fired {
         let now = Instant::now();
         self.now.set(now);
-        let shard = &self.shared.remotes[self.index].timers;
+        let timers = &self.shared.remotes[shard].timers;
         let clock = &self.shared.clock;
         let tick = clock.tick_at(now);
         let mut fired = self.fired.take();
-        let next = shard.process(tick, &mut fired);
+        let next = timers.process(tick, &mut fired, locked);
         let any = !fired.is_empty();
         for waker in fired.drain(..) {
             waker.wake();
@@ -405,7 +499,7 @@ impl Core {
             // is the owning worker of these `spawn_local` tasks.
             unsafe { raw.shutdown() };
         }
-        drop(self.lifo.take());
+        drop(self.remote().hot.lifo.take());
         while self.local.pop().is_some() {}
         self.local_only.borrow_mut().clear();
         self.shared.take_local_inbox(self.index);
@@ -437,7 +531,7 @@ pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notifi
     if let Some(hook) = &shared.config.on_thread_stop {
         contain(index, "on_thread_stop hook", || hook());
     }
-    shared.worker_exited();
+    shared.worker_exited(index);
 }
 
 /// Runs `f`, logging a panic instead of unwinding. True if it returned.

@@ -219,6 +219,12 @@ impl Notified {
         self.0
     }
 
+    /// Gives up the `Notified` without dropping its reference, which the
+    /// caller now carries (to rebuild it with [`from_raw`](Self::from_raw)).
+    pub(crate) fn into_raw(self) -> RawTask {
+        ManuallyDrop::new(self).0
+    }
+
     /// Polls the task (or cancels it), consuming the reference.
     pub(crate) fn run(self) {
         let raw = ManuallyDrop::new(self).0;

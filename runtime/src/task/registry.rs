@@ -117,6 +117,22 @@ impl Registry {
         drained
     }
 
+    /// Snapshots the listed task with this id, if it is still alive.
+    pub(crate) fn find(&self, id: u64) -> Option<TaskInfo> {
+        let shard = self.shards[self.shard_for(id)].lock();
+        let mut cursor = shard.head;
+        while let Some(ptr) = cursor {
+            // SAFETY: listed tasks are alive and we hold the lock.
+            let header = unsafe { ptr.as_ref() };
+            if header.id.as_u64() == id {
+                return Some(TaskInfo::from_header(header));
+            }
+            // SAFETY: links are only touched under the shard lock we hold.
+            cursor = header.links.with(|links| unsafe { (*links).next });
+        }
+        None
+    }
+
     /// Snapshots every listed task.
     pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
         let mut infos = Vec::new();

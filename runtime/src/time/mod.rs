@@ -28,8 +28,8 @@ pub(crate) use sleep::far_future as far_future_instant;
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Timeout, TimeoutError};
 
-use parking_lot::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering::*};
+use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
+use crate::loom::sync::Mutex;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 use wheel::Wheel;
@@ -115,9 +115,14 @@ impl TimerShard {
 
     /// Fires every timer due at `now` into `fired`; returns the next
     /// deadline tick, if any.
-    pub(crate) fn process(&self, now: u64, fired: &mut Vec<Waker>) -> Option<u64> {
+    ///
+    /// The owner skips the lock when its `next` hint says nothing is due.
+    /// Any other thread (a worker serving a stalled owner) passes `locked`:
+    /// the hint is not ordered for it, the lock is. Either way each timer
+    /// fires exactly once: the wheel is only touched under the lock.
+    pub(crate) fn process(&self, now: u64, fired: &mut Vec<Waker>, locked: bool) -> Option<u64> {
         let next = self.next.load(Relaxed);
-        if next > now {
+        if next > now && !locked {
             return (next != NO_DEADLINE).then_some(next);
         }
         let mut wheel = self.wheel.lock();
@@ -125,6 +130,12 @@ impl TimerShard {
         let next = wheel.next_expiration();
         self.next.store(next.unwrap_or(NO_DEADLINE), Relaxed);
         next
+    }
+
+    /// The earliest deadline, read under the lock (for a thread other than
+    /// the owner, like `process` with `locked`).
+    pub(crate) fn next_deadline_locked(&self) -> Option<u64> {
+        self.wheel.lock().next_expiration()
     }
 
     /// Fires every timer at once (runtime shutdown): nothing will drive

@@ -109,7 +109,7 @@ impl TcpListener {
     /// Dropping the future before it completes loses no connection.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, addr) = self.io.read_io(|l| l.accept()).await?;
-        Ok((TcpStream::from_std(stream)?, addr))
+        Ok((TcpStream::from_accepted(stream)?, addr))
     }
 
     /// Polls for a connection, for hand-written futures and streams.
@@ -117,7 +117,7 @@ impl TcpListener {
     /// [`accept`](Self::accept) at once.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, addr) = std::task::ready!(self.io.poll_read_io(cx, |l| l.accept()))?;
-        Poll::Ready(TcpStream::from_std(stream).map(|stream| (stream, addr)))
+        Poll::Ready(TcpStream::from_accepted(stream).map(|stream| (stream, addr)))
     }
 
     /// The connections as a [`Stream`] that never ends (each item is what

@@ -182,6 +182,15 @@ impl TcpStream {
         })
     }
 
+    /// Wraps a stream `accept` returned: it joins the least loaded event
+    /// loop, not necessarily the accepting task's.
+    pub(crate) fn from_accepted(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream {
+            io: Source::new_spread(stream)?,
+        })
+    }
+
     /// Deregisters the stream and returns it as a blocking std stream.
     ///
     /// # Errors

@@ -1,9 +1,12 @@
-//! Unix specifics: error codes, Unix domain sockets, and the system calls
-//! behind signals and child processes.
+//! Unix specifics: error codes, Unix domain sockets, the epoll set of each
+//! event loop's I/O sources, and the system calls behind signals and child
+//! processes.
 
+mod epoll;
 pub(crate) mod net;
 mod os;
 
+pub(crate) use epoll::{Readiness, SourceEvents, SourceSet};
 pub(crate) use os::*;
 
 use std::io;

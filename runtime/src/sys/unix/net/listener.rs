@@ -65,14 +65,14 @@ impl UnixListener {
     /// Dropping the future before it completes loses no connection.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (stream, addr) = self.io.read_io(|l| l.accept()).await?;
-        Ok((UnixStream::from_std(stream)?, addr))
+        Ok((UnixStream::from_accepted(stream)?, addr))
     }
 
     /// Polls for a connection, for hand-written futures and streams (one
     /// polling task at a time).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = std::task::ready!(self.io.poll_read_io(cx, |l| l.accept()))?;
-        Poll::Ready(UnixStream::from_std(stream).map(|stream| (stream, addr)))
+        Poll::Ready(UnixStream::from_accepted(stream).map(|stream| (stream, addr)))
     }
 
     /// Wraps a bound std listener, making it non-blocking.

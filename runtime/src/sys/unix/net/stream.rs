@@ -115,6 +115,15 @@ impl UnixStream {
         })
     }
 
+    /// Wraps a stream `accept` returned: it joins the least loaded event
+    /// loop, not necessarily the accepting task's.
+    pub(crate) fn from_accepted(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            io: Source::new_spread(stream)?,
+        })
+    }
+
     /// Deregisters the stream and returns it as a blocking std stream.
     ///
     /// # Errors
