@@ -30,9 +30,19 @@
 //! work and never correctness.
 //!
 //! # Sleeping when the runtime is idle
-//! When every worker has been parked for [`IDLE_SAMPLES_BEFORE_SLEEP`]
-//! samples in a row, the monitor sleeps until a worker leaves its park:
-//! an idle runtime costs no wake-ups. Protocol (no lost wake-up):
+//! Waking a sleeping thread costs tens of microseconds here, paid by the
+//! waker; a worker must not pay that at the start of every burst of work.
+//! So the monitor backs off instead of sleeping outright:
+//! - While every worker is parked it is *drowsy*: its period doubles per
+//!   sample up to [`MAX_DROWSY_PERIOD`], and the epoch carries [`DROWSY`],
+//!   telling busy workers to fall back to a pass every
+//!   [`DROWSY_MAINTENANCE_TICKS`] ticks until the monitor samples again
+//!   and sees them awake.
+//! - After [`DEEP_SLEEP_AFTER`] of unbroken idleness it sleeps until a
+//!   worker leaves its park: an idle runtime costs no wake-ups, and the
+//!   one wake-up that ends the sleep is paid once per idle spell.
+//!
+//! Deep-sleep protocol (no lost wake-up):
 //! - monitor: (1) `asleep = true`; (2) `fence(SeqCst)`; (3) re-read every
 //!   `parked`; if one is clear, `asleep = false` and carry on; else sleep
 //!   until `asleep` is cleared;
@@ -60,8 +70,24 @@ pub(crate) const MONITOR_PERIOD: Duration = Duration::from_millis(1);
 /// it, short enough that a stuck loop's timers and sockets barely notice).
 pub(crate) const TAKEOVER_AFTER: Duration = Duration::from_millis(1);
 
-/// Samples in a row with every worker parked before the monitor sleeps.
-const IDLE_SAMPLES_BEFORE_SLEEP: u32 = 3;
+/// The longest the monitor waits between samples while every worker is
+/// parked: the delay, after an idle spell, before stall detection and
+/// time-based maintenance are back at full resolution.
+const MAX_DROWSY_PERIOD: Duration = Duration::from_millis(4);
+
+/// Unbroken idleness after which the monitor sleeps until woken.
+const DEEP_SLEEP_AFTER: Duration = Duration::from_millis(100);
+
+/// Epoch bit: the monitor is drowsy or asleep, so the epoch may not move
+/// for a while.
+pub(crate) const DROWSY: u32 = 1;
+
+/// While the epoch carries [`DROWSY`], a busy worker runs its maintenance
+/// every this many ticks (the count-based fallback).
+pub(crate) const DROWSY_MAINTENANCE_TICKS: u32 = 31;
+
+/// How much the epoch moves per sample (above the [`DROWSY`] bit).
+const EPOCH_STEP: u32 = 2;
 
 /// Poller key of a worker's own source set; the source set of stalled
 /// worker `w` is nested under `STALLED_KEY_BASE + w`.
@@ -159,7 +185,8 @@ impl Monitor {
         }
     }
 
-    /// Moves about every [`MONITOR_PERIOD`] while any worker is awake.
+    /// Moves about every [`MONITOR_PERIOD`] while any worker is awake;
+    /// carries [`DROWSY`] while it may not.
     #[inline]
     pub(crate) fn epoch(&self) -> u32 {
         self.epoch.0.load(Relaxed)
@@ -205,15 +232,16 @@ pub(crate) fn run_monitor(shared: Arc<Shared>) {
         };
         n
     ];
-    let mut idle_samples = 0;
+    let mut period = MONITOR_PERIOD;
+    let mut idle_since: Option<Instant> = None;
     while !shared.is_shutdown() {
-        if idle_samples >= IDLE_SAMPLES_BEFORE_SLEEP {
-            idle_samples = 0;
-            sleep_while_idle(&shared);
-        } else {
-            thread::park_timeout(MONITOR_PERIOD);
+        match idle_since {
+            Some(since) if since.elapsed() >= DEEP_SLEEP_AFTER => {
+                idle_since = None;
+                sleep_while_idle(&shared);
+            }
+            _ => thread::park_timeout(period),
         }
-        monitor.epoch.0.fetch_add(1, Relaxed);
         let now = Instant::now();
         let mut all_parked = true;
         for (worker, watch) in watches.iter_mut().enumerate() {
@@ -245,7 +273,16 @@ pub(crate) fn run_monitor(shared: Arc<Shared>) {
                 }
             }
         }
-        idle_samples = if all_parked { idle_samples + 1 } else { 0 };
+        let epoch = monitor.epoch.0.load(Relaxed).wrapping_add(EPOCH_STEP);
+        if all_parked {
+            idle_since.get_or_insert(now);
+            period = (period * 2).min(MAX_DROWSY_PERIOD);
+            monitor.epoch.0.store(epoch | DROWSY, Relaxed);
+        } else {
+            idle_since = None;
+            period = MONITOR_PERIOD;
+            monitor.epoch.0.store(epoch & !DROWSY, Relaxed);
+        }
     }
     for (worker, watch) in watches.iter().enumerate() {
         if watch.stalled {

@@ -3,9 +3,11 @@
 //! # The loop
 //! 1. Every step: bump the heartbeat (`monitor.rs`). Whenever the
 //!    monitor's epoch has moved (about every [`MONITOR_PERIOD`] of busy
-//!    time, however long or short the polls are): refresh the cached
-//!    clock, fire due timers, take the `spawn_local` inbox, collect I/O
-//!    events without blocking, and serve stalled peers.
+//!    time, however long or short the polls are; every
+//!    [`DROWSY_MAINTENANCE_TICKS`] ticks while the monitor is drowsy after
+//!    an idle spell): refresh the cached clock, fire due timers, take the
+//!    `spawn_local` inbox, collect I/O events without blocking, and serve
+//!    stalled peers.
 //! 2. Take a task: every [`GLOBAL_QUEUE_INTERVAL`] ticks the injector first
 //!    (so remote spawns are not starved by a busy local queue), then the
 //!    local queue, the non-stealable `spawn_local` queue, the injector.
@@ -46,7 +48,7 @@
 
 #[cfg(doc)]
 use super::monitor::MONITOR_PERIOD;
-use super::monitor::{OWN_IO_KEY, STALLED_KEY_BASE};
+use super::monitor::{DROWSY, DROWSY_MAINTENANCE_TICKS, OWN_IO_KEY, STALLED_KEY_BASE};
 use super::{Remote, Shared};
 use crate::context;
 use crate::sys::SourceEvents;
@@ -168,7 +170,9 @@ impl Core {
             self.tick.set(tick);
             pulse.beat(tick);
             let epoch = self.shared.monitor.epoch();
-            if epoch != self.epoch.get() {
+            if epoch != self.epoch.get()
+                || (epoch & DROWSY != 0 && tick % DROWSY_MAINTENANCE_TICKS == 0)
+            {
                 self.epoch.set(epoch);
                 self.maintenance();
             }

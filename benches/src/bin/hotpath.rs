@@ -1,0 +1,131 @@
+//! Instruction counts of `runtime`'s hot paths, for callgrind.
+//!
+//! ```text
+//! cargo build --release -p runtime-benches --bin hotpath
+//! valgrind --tool=callgrind target/release/hotpath ping_pong 100000
+//! valgrind --tool=callgrind target/release/hotpath ping_pong 0
+//! ```
+//!
+//! Each workload runs `N` operations inside one task on a one-worker
+//! runtime, so nothing is stolen and nothing spins waiting for a peer:
+//! instruction counts repeat from run to run. (Total(N) − Total(0)) / N is
+//! the cost of one operation. Workloads:
+//!
+//! - `spawn`: spawn a trivial task and await it;
+//! - `yield`: one `yield_now`;
+//! - `ping_pong`: a round trip between two tasks over oneshot channels;
+//! - `sleep`: register a timer and cancel it (poll a `Sleep` once, drop it);
+//! - `echo`: a 64-byte message over a Unix socket pair to an echo task and
+//!   back (each side waits for readiness: the reactor's whole path).
+
+use futures_channel::oneshot;
+use std::future::Future;
+use std::pin::pin;
+use std::process::ExitCode;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
+const USAGE: &str = "usage: hotpath <spawn|yield|ping_pong|sleep|echo> <N>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(workload), Some(n)) = (
+        args.first(),
+        args.get(1).and_then(|n| n.parse::<usize>().ok()),
+    ) else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let rt = runtime::Runtime::builder()
+        .workers(1)
+        .build()
+        .expect("runtime should start");
+    let workload = workload.clone();
+    let done = rt.block_on(async move {
+        runtime::spawn(async move {
+            match workload.as_str() {
+                "spawn" => spawn(n).await,
+                "yield" => yields(n).await,
+                "ping_pong" => ping_pong(n).await,
+                "sleep" => sleeps(n),
+                "echo" => echo(n).await,
+                _ => return false,
+            }
+            true
+        })
+        .await
+        .expect("the workload task panicked")
+    });
+    if done {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{USAGE}");
+        ExitCode::FAILURE
+    }
+}
+
+async fn spawn(n: usize) {
+    for i in 0..n {
+        assert_eq!(runtime::spawn(async move { i }).await.unwrap(), i);
+    }
+}
+
+async fn yields(n: usize) {
+    for _ in 0..n {
+        runtime::yield_now().await;
+    }
+}
+
+async fn ping_pong(n: usize) {
+    let (to_pong, mut pings) = futures_channel::mpsc::unbounded::<oneshot::Sender<()>>();
+    let pong = runtime::spawn(async move {
+        use futures_lite_free::next;
+        while let Some(reply) = next(&mut pings).await {
+            reply.send(()).unwrap();
+        }
+    });
+    for _ in 0..n {
+        let (tx, rx) = oneshot::channel();
+        to_pong.unbounded_send(tx).unwrap();
+        rx.await.unwrap();
+    }
+    drop(to_pong);
+    pong.await.unwrap();
+}
+
+fn sleeps(n: usize) {
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..n {
+        let mut sleep = pin!(runtime::sleep(Duration::from_secs(1)));
+        assert!(sleep.as_mut().poll(&mut cx).is_pending());
+    }
+}
+
+async fn echo(n: usize) {
+    let (mut client, mut server) = runtime::net::UnixStream::pair().unwrap();
+    let echo = runtime::spawn(async move {
+        let mut buf = [0u8; 64];
+        for _ in 0..n {
+            server.read_exact(&mut buf).await.unwrap();
+            server.write_all(&buf).await.unwrap();
+        }
+    });
+    let msg = [7u8; 64];
+    let mut buf = [0u8; 64];
+    for _ in 0..n {
+        client.write_all(&msg).await.unwrap();
+        client.read_exact(&mut buf).await.unwrap();
+        assert_eq!(buf, msg);
+    }
+    echo.await.unwrap();
+}
+
+/// `StreamExt::next` without another dependency.
+mod futures_lite_free {
+    use futures_core::Stream;
+    use std::pin::Pin;
+
+    pub async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+        std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+    }
+}
