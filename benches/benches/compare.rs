@@ -4,5 +4,6 @@
 //! markdown table; see `runtime_benches::harness` for the details.
 
 fn main() -> std::process::ExitCode {
-    runtime_benches::harness::main()
+    let server = std::path::Path::new(env!("CARGO_BIN_EXE_http_server"));
+    runtime_benches::harness::main(Some(server))
 }

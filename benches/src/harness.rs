@@ -11,13 +11,16 @@
 //!
 //! * `--samples N` — sample rounds per workload (default 15);
 //! * `--workers N` — worker threads for every runtime (default: CPUs);
-//! * `--only a,b` — run only these workloads (see [`Workload::name`]).
+//! * `--only a,b` — run only these workloads (see [`Workload::name`]);
+//!   `http_wrk` selects the wrk-driven rows (`wrk.rs`), which a full run
+//!   (`--bench`) includes and a smoke pass never runs.
 //!
 //! `cargo bench` also passes `--bench`. Without it (as under
 //! `cargo test --benches`) the binary runs a quick smoke pass instead: one
 //! sample at 1/100 of the sizes, no warm-up.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -40,10 +43,16 @@ pub struct Config {
     pub workloads: Vec<Workload>,
     /// Whether `--bench` was passed (full run); otherwise a smoke pass.
     pub bench: bool,
+    /// Whether to run the `http_wrk` rows (`--only http_wrk`, or no
+    /// `--only`; full runs only).
+    pub wrk: bool,
 }
 
 const USAGE: &str = "usage: cargo bench -p runtime-benches -- \
                      [--samples N] [--workers N] [--only name1,name2]";
+
+/// The `--only` name of the wrk-driven rows (`wrk.rs`).
+pub const WRK_ROWS: &str = "http_wrk";
 
 impl Config {
     /// Parses the arguments (without the program name).
@@ -53,6 +62,7 @@ impl Config {
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             workloads: Workload::ALL.to_vec(),
             bench: false,
+            wrk: true,
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -73,14 +83,22 @@ impl Config {
                 "--only" => {
                     let list = value()?;
                     let mut chosen = Vec::new();
+                    cfg.wrk = false;
                     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                        if name == WRK_ROWS {
+                            cfg.wrk = true;
+                            continue;
+                        }
                         let w = Workload::from_name(name).ok_or_else(|| {
                             let names: Vec<_> = Workload::ALL.iter().map(|w| w.name()).collect();
-                            format!("unknown workload `{name}`; known: {}", names.join(", "))
+                            format!(
+                                "unknown workload `{name}`; known: {}, {WRK_ROWS}",
+                                names.join(", ")
+                            )
                         })?;
                         chosen.push(w);
                     }
-                    if chosen.is_empty() {
+                    if chosen.is_empty() && !cfg.wrk {
                         return Err(format!("--only needs at least one workload\n{USAGE}"));
                     }
                     cfg.workloads = Workload::ALL
@@ -138,8 +156,9 @@ pub enum Metric {
     /// Speed-up over one thread; higher is better (no ratio: the time row
     /// above it carries the same comparison).
     Speedup,
-    /// Messages per second; higher is better (no ratio, as for
-    /// [`Metric::Speedup`]). In the minimums table: the best rate, from the
+    /// Messages per second; higher is better, so its ratio is the best
+    /// peer's rate over `runtime`'s (below 1.00: `runtime` is ahead, as in
+    /// every other row). In the minimums table: the best rate, from the
     /// fastest run.
     Rate,
 }
@@ -165,16 +184,17 @@ impl Row {
     }
 
     fn ratio(&self, pick: fn(&Stats) -> f64) -> String {
-        if matches!(self.metric, Metric::Speedup | Metric::Rate) {
-            return "–".to_string();
-        }
         let ours = pick(&self.stats[0]);
-        let best_peer = self.stats[1..]
-            .iter()
-            .map(pick)
-            .fold(f64::INFINITY, f64::min);
-        if best_peer > 0.0 {
-            format!("{:.2}", ours / best_peer)
+        let peers = self.stats[1..].iter().map(pick);
+        let ratio = match self.metric {
+            Metric::Speedup => return "–".to_string(),
+            // Higher is better: best peer over ours, so that below 1.00
+            // still reads "runtime is ahead".
+            Metric::Rate => peers.fold(0.0, f64::max) / ours,
+            Metric::Time | Metric::Lateness => ours / peers.fold(f64::INFINITY, f64::min),
+        };
+        if ratio.is_finite() && ratio > 0.0 {
+            format!("{ratio:.2}")
         } else {
             "–".to_string()
         }
@@ -284,17 +304,27 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
         }
         Some(out)
     };
-    let times = stats_of(&|s| Some(s.time.as_secs_f64())).expect("every run has a time");
-    let mut rows = vec![Row {
-        label: workload.label(sizes),
-        metric: Metric::Time,
-        stats: times,
-    }];
-    if let Some(lateness) = stats_of(&|s| s.lateness.map(|d| d.as_secs_f64())) {
+    let times = stats_of(&|s| s.time.map(|t| t.as_secs_f64()));
+    let mut rows = Vec::new();
+    if let Some(times) = times {
         rows.push(Row {
-            label: format!("{} median lateness", workload.name()),
+            label: workload.label(sizes),
+            metric: Metric::Time,
+            stats: times,
+        });
+    }
+    for (k, (label, _)) in samples[0][0].latencies.iter().enumerate() {
+        let stats = stats_of(&|s| s.latencies.get(k).map(|(_, d)| d.as_secs_f64()))
+            .expect("every runtime reports the same latencies");
+        let label = if times.is_some() {
+            format!("{} {label}", workload.name())
+        } else {
+            format!("{} {label}", workload.label(sizes))
+        };
+        rows.push(Row {
+            label,
             metric: Metric::Lateness,
-            stats: lateness,
+            stats,
         });
     }
     let throughput = match workload {
@@ -310,7 +340,7 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
         rows.push(Row {
             label: format!("{} {unit}", workload.name()),
             metric: Metric::Rate,
-            stats: times.map(|t| rate(&t)),
+            stats: times.expect("a throughput row has times").map(|t| rate(&t)),
         });
     }
     if fanout {
@@ -326,7 +356,7 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
                 fmt_secs(seq.median)
             ),
             metric: Metric::Speedup,
-            stats: times.map(|t| speedup(&t)),
+            stats: times.expect("fan-out has times").map(|t| speedup(&t)),
         });
     }
     rows
@@ -389,7 +419,8 @@ pub fn machine_info() -> String {
 }
 
 /// Runs the selected workloads and returns the whole report.
-pub fn run(cfg: &Config) -> String {
+/// `server_exe` is the `http_server` binary, for the wrk rows.
+pub fn run(cfg: &Config, server_exe: Option<&Path>) -> String {
     let needs_unit = cfg.workloads.contains(&Workload::FanoutCompute);
     let unit_iters = if needs_unit {
         calibrate_unit(Sizes::UNIT)
@@ -423,6 +454,22 @@ pub fn run(cfg: &Config) -> String {
         eprintln!("{}", summary.join(", "));
         rows.extend(new);
     }
+    let mut notes = Vec::new();
+    if cfg.wrk && warm_up {
+        match server_exe {
+            _ if !crate::wrk::wrk_available() => notes.push(
+                "http_wrk rows skipped: `wrk` is not installed (Debian package `wrk`)".to_string(),
+            ),
+            None => notes.push("http_wrk rows skipped: no http_server binary given".to_string()),
+            Some(exe) => match crate::measure_wrk(exe, cfg.workers, cfg.samples.min(5)) {
+                Ok(wrk_rows) => rows.extend(wrk_rows),
+                Err(error) => notes.push(format!("http_wrk rows failed: {error}")),
+            },
+        }
+    }
+    for note in &notes {
+        eprintln!("{note}");
+    }
 
     let mut out = String::new();
     let _ = writeln!(
@@ -446,6 +493,9 @@ pub fn run(cfg: &Config) -> String {
             fmt_secs(sizes.unit.as_secs_f64())
         );
     }
+    for note in &notes {
+        let _ = writeln!(out, "{note}");
+    }
     let _ = writeln!(out, "\nMedians:\n");
     out.push_str(&table(&rows, |s| s.median));
     let _ = writeln!(out, "\nMinimums:\n");
@@ -453,11 +503,12 @@ pub fn run(cfg: &Config) -> String {
     out
 }
 
-/// Entry point of the `compare` bench target.
-pub fn main() -> ExitCode {
+/// Entry point of the `compare` bench target; `server_exe` is the
+/// `http_server` binary for the wrk rows.
+pub fn main(server_exe: Option<&Path>) -> ExitCode {
     match Config::parse(std::env::args().skip(1)) {
         Ok(cfg) => {
-            print!("{}", run(&cfg));
+            print!("{}", run(&cfg, server_exe));
             ExitCode::SUCCESS
         }
         Err(msg) => {

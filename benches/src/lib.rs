@@ -44,11 +44,13 @@ mod http;
 mod runtime_bench;
 mod smol_bench;
 mod tokio_bench;
+mod wrk;
 
 pub use http::{http_expected_body, http_request, HttpClientConn, HttpServerConn, HTTP_READ_BUF};
 pub use runtime_bench::RuntimeBench;
 pub use smol_bench::SmolBench;
 pub use tokio_bench::TokioBench;
+pub use wrk::{measure_wrk, WRK_CONNECTIONS};
 
 /// One implementation of every workload on one runtime.
 ///
@@ -111,6 +113,93 @@ pub trait Bench {
     /// [`HttpClientConn`]. Timed from binding the listener to the last
     /// client's last response.
     fn http_hello(&self, conns: usize, reqs: usize) -> Duration;
+
+    /// While one task hogs a worker with [`STALL_HOG`]-long polls (a
+    /// blocking sleep, then a yield, until the run ends), `tasks` sleepers
+    /// each sleep [`STALL_SLEEP`] `rounds` times in a row, and `tasks`
+    /// clients each do `rounds` echo round trips of [`TCP_ECHO_MSG_LEN`]
+    /// bytes with an in-runtime echo server (pausing [`STALL_SLEEP`]
+    /// between trips). Every sleep's lateness and every round trip's time
+    /// go into the [`StallRecorder`]; the run waits for the hog to stop.
+    fn stalled_worker(&self, tasks: usize, rounds: usize) -> StallRun;
+
+    /// Serves the keep-alive HTTP "hello" of [`Bench::http_hello`] on
+    /// `listener` (accepting forever) and returns at once: the server side
+    /// of the `http_wrk` rows, which the `http_server` binary runs in its
+    /// own process for `wrk` to load.
+    fn serve_http(&self, listener: std::net::TcpListener);
+}
+
+/// How long each poll of the `stalled_worker` hog blocks its worker.
+pub const STALL_HOG: Duration = Duration::from_millis(200);
+
+/// The `stalled_worker` sleep, and the pause between its round trips.
+pub const STALL_SLEEP: Duration = Duration::from_millis(10);
+
+/// What one `stalled_worker` run measured.
+#[derive(Clone, Copy, Debug)]
+pub struct StallRun {
+    /// Median and 99th percentile of the sleeps' lateness.
+    pub sleep_p50: Duration,
+    /// See [`StallRun::sleep_p50`].
+    pub sleep_p99: Duration,
+    /// Median and 99th percentile of the echo round trips.
+    pub trip_p50: Duration,
+    /// See [`StallRun::trip_p50`].
+    pub trip_p99: Duration,
+}
+
+/// Shared state of one `stalled_worker` run.
+#[derive(Debug, Default)]
+pub struct StallRecorder {
+    sleeps: std::sync::Mutex<Vec<Duration>>,
+    trips: std::sync::Mutex<Vec<Duration>>,
+    stop: std::sync::atomic::AtomicBool,
+}
+
+impl StallRecorder {
+    /// A recorder with nothing recorded.
+    pub fn new() -> Arc<StallRecorder> {
+        Arc::default()
+    }
+
+    /// Records a sleep that was due at `deadline` and woke up now.
+    pub fn sleep_woke(&self, deadline: Instant) {
+        let late = Instant::now().saturating_duration_since(deadline);
+        self.sleeps.lock().unwrap().push(late);
+    }
+
+    /// Records a round trip that started at `start` and ended now.
+    pub fn trip_done(&self, start: Instant) {
+        self.trips.lock().unwrap().push(start.elapsed());
+    }
+
+    /// True once the measured tasks are done: the hog stops.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Tells the hog to stop and summarises the run.
+    pub fn finish(&self) -> StallRun {
+        self.stop.store(true, Ordering::SeqCst);
+        let sleeps = self.sleeps.lock().unwrap();
+        let trips = self.trips.lock().unwrap();
+        StallRun {
+            sleep_p50: percentile(&sleeps, 50),
+            sleep_p99: percentile(&sleeps, 99),
+            trip_p50: percentile(&trips, 50),
+            trip_p99: percentile(&trips, 99),
+        }
+    }
+}
+
+/// The `p`th percentile (nearest rank) of `values`, which must not be empty.
+pub fn percentile(values: &[Duration], p: usize) -> Duration {
+    assert!(!values.is_empty(), "no values");
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    let rank = (p * v.len()).div_ceil(100).clamp(1, v.len());
+    v[rank - 1]
 }
 
 /// Bytes per `tcp_echo` message.
@@ -174,6 +263,10 @@ pub struct Sizes {
     pub http_conns: usize,
     /// Requests per connection in `http_hello`.
     pub http_reqs: usize,
+    /// Sleepers, and echo clients, in `stalled_worker`.
+    pub stall_tasks: usize,
+    /// Sleeps per sleeper, and round trips per client, in `stalled_worker`.
+    pub stall_rounds: usize,
 }
 
 impl Sizes {
@@ -197,6 +290,8 @@ impl Sizes {
             tcp_msgs: 2_000,
             http_conns: 50,
             http_reqs: 2_000,
+            stall_tasks: 10,
+            stall_rounds: 100,
         }
     }
 
@@ -225,6 +320,8 @@ impl Sizes {
             tcp_msgs: s(self.tcp_msgs),
             http_conns: self.http_conns,
             http_reqs: s(self.http_reqs),
+            stall_tasks: self.stall_tasks,
+            stall_rounds: s(self.stall_rounds),
         }
     }
 }
@@ -254,20 +351,24 @@ pub enum Workload {
     TcpEcho,
     /// See [`Bench::http_hello`].
     HttpHello,
+    /// See [`Bench::stalled_worker`].
+    StalledWorker,
 }
 
 /// What one run of a workload measured.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Sample {
-    /// Wall-clock time of the run.
-    pub time: Duration,
-    /// Median timer lateness (timers workload only).
-    pub lateness: Option<Duration>,
+    /// Wall-clock time of the run (`None`: the row would mean nothing,
+    /// as for `stalled_worker`, whose length is set by its sleeps).
+    pub time: Option<Duration>,
+    /// Latencies, each its own row (lower is better): `(label, value)`,
+    /// the same labels in the same order for every runtime.
+    pub latencies: Vec<(&'static str, Duration)>,
 }
 
 impl Workload {
     /// All workloads, in table order.
-    pub const ALL: [Workload; 11] = [
+    pub const ALL: [Workload; 12] = [
         Workload::SpawnManyLocal,
         Workload::SpawnManyRemote,
         Workload::YieldMany,
@@ -279,6 +380,7 @@ impl Workload {
         Workload::FanoutCompute,
         Workload::TcpEcho,
         Workload::HttpHello,
+        Workload::StalledWorker,
     ];
 
     /// The name accepted by `--only`.
@@ -295,6 +397,7 @@ impl Workload {
             Workload::FanoutCompute => "fanout_compute",
             Workload::TcpEcho => "tcp_echo",
             Workload::HttpHello => "http_hello",
+            Workload::StalledWorker => "stalled_worker",
         }
     }
 
@@ -331,6 +434,12 @@ impl Workload {
             Workload::HttpHello => {
                 format!("{}×{} req", sizes.http_conns, count(sizes.http_reqs))
             }
+            Workload::StalledWorker => format!(
+                "{} sleeps, {} round trips, {}ms polls",
+                count(sizes.stall_tasks * sizes.stall_rounds),
+                count(sizes.stall_tasks * sizes.stall_rounds),
+                STALL_HOG.as_millis()
+            ),
         };
         format!("{} ({size})", self.name())
     }
@@ -347,8 +456,20 @@ impl Workload {
             Workload::Timers => {
                 let run = bench.timers(sizes.timers);
                 return Sample {
-                    time: run.elapsed,
-                    lateness: Some(run.median_lateness),
+                    time: Some(run.elapsed),
+                    latencies: vec![("median lateness", run.median_lateness)],
+                };
+            }
+            Workload::StalledWorker => {
+                let run = bench.stalled_worker(sizes.stall_tasks, sizes.stall_rounds);
+                return Sample {
+                    time: None,
+                    latencies: vec![
+                        ("sleep p50 lateness", run.sleep_p50),
+                        ("sleep p99 lateness", run.sleep_p99),
+                        ("round trip p50", run.trip_p50),
+                        ("round trip p99", run.trip_p99),
+                    ],
                 };
             }
             Workload::CrossThreadSubmit => {
@@ -359,8 +480,8 @@ impl Workload {
             Workload::HttpHello => bench.http_hello(sizes.http_conns, sizes.http_reqs),
         };
         Sample {
-            time,
-            lateness: None,
+            time: Some(time),
+            latencies: Vec::new(),
         }
     }
 }

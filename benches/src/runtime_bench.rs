@@ -12,8 +12,8 @@ use runtime::{Handle, Runtime, Task};
 
 use crate::{
     blocking_expected, busy_work, countdown, echo_message, http_expected_body, http_request,
-    run_on_threads, Bench, Countdown, HttpClientConn, HttpServerConn, TimerRun, TimerState,
-    TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
+    run_on_threads, Bench, Countdown, HttpClientConn, HttpServerConn, StallRecorder, StallRun,
+    TimerRun, TimerState, STALL_HOG, STALL_SLEEP, TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
 };
 use runtime::net::{TcpListener, TcpStream};
 
@@ -253,22 +253,8 @@ impl Bench for RuntimeBench {
             let addr = listener.local_addr().expect("local address");
             detach(runtime::spawn(async move {
                 for _ in 0..conns {
-                    let (mut stream, _) = listener.accept().await.expect("accept");
-                    stream.set_nodelay(true).expect("nodelay");
-                    detach(runtime::spawn(async move {
-                        let mut conn = HttpServerConn::new();
-                        loop {
-                            let n = stream.read(conn.read_buf()).await.expect("server read");
-                            if n == 0 {
-                                break;
-                            }
-                            conn.filled(n);
-                            if !conn.output().is_empty() {
-                                stream.write_all(conn.output()).await.expect("server write");
-                                conn.clear_output();
-                            }
-                        }
-                    }));
+                    let (stream, _) = listener.accept().await.expect("accept");
+                    detach(runtime::spawn(serve_http_conn(stream)));
                 }
             }));
             for c in 0..conns {
@@ -297,5 +283,100 @@ impl Bench for RuntimeBench {
         }));
         finished.wait();
         start.elapsed()
+    }
+
+    fn stalled_worker(&self, tasks: usize, rounds: usize) -> StallRun {
+        let recorder = StallRecorder::new();
+        let (done, finished) = countdown(2 * tasks);
+        let (hog_done, hog_finished) = countdown(1);
+        let hog = recorder.clone();
+        detach(self.handle.spawn(async move {
+            while !hog.stopped() {
+                std::thread::sleep(STALL_HOG);
+                runtime::yield_now().await;
+            }
+            hog_done.hit();
+        }));
+        let rec = recorder.clone();
+        detach(self.handle.spawn(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("local address");
+            detach(runtime::spawn(async move {
+                for _ in 0..tasks {
+                    let (mut stream, _) = listener.accept().await.expect("accept");
+                    stream.set_nodelay(true).expect("nodelay");
+                    detach(runtime::spawn(async move {
+                        let mut buf = [0; TCP_ECHO_MSG_LEN];
+                        while stream.read_exact(&mut buf).await.is_ok() {
+                            stream.write_all(&buf).await.expect("echo write");
+                        }
+                    }));
+                }
+            }));
+            for c in 0..tasks {
+                let (sleeper_done, sleeper_rec) = (done.clone(), rec.clone());
+                detach(runtime::spawn(async move {
+                    for _ in 0..rounds {
+                        let deadline = Instant::now() + STALL_SLEEP;
+                        runtime::sleep(STALL_SLEEP).await;
+                        sleeper_rec.sleep_woke(deadline);
+                    }
+                    sleeper_done.hit();
+                }));
+                let (done, rec) = (done.clone(), rec.clone());
+                detach(runtime::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.expect("connect");
+                    stream.set_nodelay(true).expect("nodelay");
+                    let mut buf = [0; TCP_ECHO_MSG_LEN];
+                    for i in 0..rounds {
+                        let msg = echo_message(c, i);
+                        let start = Instant::now();
+                        stream.write_all(&msg).await.expect("client write");
+                        stream.read_exact(&mut buf).await.expect("client read");
+                        rec.trip_done(start);
+                        assert_eq!(buf, msg);
+                        runtime::sleep(STALL_SLEEP).await;
+                    }
+                    done.hit();
+                }));
+            }
+        }));
+        finished.wait();
+        let run = recorder.finish();
+        hog_finished.wait();
+        run
+    }
+
+    fn serve_http(&self, listener: std::net::TcpListener) {
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let _enter = self.rt.enter();
+        let listener = TcpListener::from_std(listener).expect("register the listener");
+        detach(self.handle.spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                detach(runtime::spawn(serve_http_conn(stream)));
+            }
+        }));
+    }
+}
+
+/// The server side of one `http_hello` connection.
+async fn serve_http_conn(mut stream: TcpStream) {
+    stream.set_nodelay(true).expect("nodelay");
+    let mut conn = HttpServerConn::new();
+    loop {
+        let n = match stream.read(conn.read_buf()).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        conn.filled(n);
+        if !conn.output().is_empty() {
+            if stream.write_all(conn.output()).await.is_err() {
+                break;
+            }
+            conn.clear_output();
+        }
     }
 }

@@ -16,8 +16,8 @@ use smol::{channel, Executor, Timer};
 
 use crate::{
     blocking_expected, busy_work, countdown, echo_message, http_expected_body, http_request,
-    run_on_threads, Bench, Countdown, HttpClientConn, HttpServerConn, TimerRun, TimerState,
-    TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
+    run_on_threads, Bench, Countdown, HttpClientConn, HttpServerConn, StallRecorder, StallRun,
+    TimerRun, TimerState, STALL_HOG, STALL_SLEEP, TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
 };
 
 type Ex = Arc<Executor<'static>>;
@@ -306,28 +306,8 @@ impl Bench for SmolBench {
                 let server_ex = ex.clone();
                 ex.spawn(async move {
                     for _ in 0..conns {
-                        let (mut stream, _) = listener.accept().await.expect("accept");
-                        stream.set_nodelay(true).expect("nodelay");
-                        server_ex
-                            .spawn(async move {
-                                let mut conn = HttpServerConn::new();
-                                loop {
-                                    let n =
-                                        stream.read(conn.read_buf()).await.expect("server read");
-                                    if n == 0 {
-                                        break;
-                                    }
-                                    conn.filled(n);
-                                    if !conn.output().is_empty() {
-                                        stream
-                                            .write_all(conn.output())
-                                            .await
-                                            .expect("server write");
-                                        conn.clear_output();
-                                    }
-                                }
-                            })
-                            .detach();
+                        let (stream, _) = listener.accept().await.expect("accept");
+                        server_ex.spawn(serve_http_conn(stream)).detach();
                     }
                 })
                 .detach();
@@ -359,5 +339,110 @@ impl Bench for SmolBench {
             .detach();
         finished.wait();
         start.elapsed()
+    }
+
+    fn stalled_worker(&self, tasks: usize, rounds: usize) -> StallRun {
+        let recorder = StallRecorder::new();
+        let (done, finished) = countdown(2 * tasks);
+        let (hog_done, hog_finished) = countdown(1);
+        let hog = recorder.clone();
+        self.ex
+            .spawn(async move {
+                while !hog.stopped() {
+                    std::thread::sleep(STALL_HOG);
+                    smol::future::yield_now().await;
+                }
+                hog_done.hit();
+            })
+            .detach();
+        let rec = recorder.clone();
+        let ex = self.ex.clone();
+        self.ex
+            .spawn(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                let addr = listener.local_addr().expect("local address");
+                let server_ex = ex.clone();
+                ex.spawn(async move {
+                    for _ in 0..tasks {
+                        let (mut stream, _) = listener.accept().await.expect("accept");
+                        stream.set_nodelay(true).expect("nodelay");
+                        server_ex
+                            .spawn(async move {
+                                let mut buf = [0; TCP_ECHO_MSG_LEN];
+                                while stream.read_exact(&mut buf).await.is_ok() {
+                                    stream.write_all(&buf).await.expect("echo write");
+                                }
+                            })
+                            .detach();
+                    }
+                })
+                .detach();
+                for c in 0..tasks {
+                    let (sleeper_done, sleeper_rec) = (done.clone(), rec.clone());
+                    ex.spawn(async move {
+                        for _ in 0..rounds {
+                            let deadline = Instant::now() + STALL_SLEEP;
+                            Timer::after(STALL_SLEEP).await;
+                            sleeper_rec.sleep_woke(deadline);
+                        }
+                        sleeper_done.hit();
+                    })
+                    .detach();
+                    let (done, rec) = (done.clone(), rec.clone());
+                    ex.spawn(async move {
+                        let mut stream = TcpStream::connect(addr).await.expect("connect");
+                        stream.set_nodelay(true).expect("nodelay");
+                        let mut buf = [0; TCP_ECHO_MSG_LEN];
+                        for i in 0..rounds {
+                            let msg = echo_message(c, i);
+                            let start = Instant::now();
+                            stream.write_all(&msg).await.expect("client write");
+                            stream.read_exact(&mut buf).await.expect("client read");
+                            rec.trip_done(start);
+                            assert_eq!(buf, msg);
+                            Timer::after(STALL_SLEEP).await;
+                        }
+                        done.hit();
+                    })
+                    .detach();
+                }
+            })
+            .detach();
+        finished.wait();
+        let run = recorder.finish();
+        hog_finished.wait();
+        run
+    }
+
+    fn serve_http(&self, listener: std::net::TcpListener) {
+        let listener = TcpListener::try_from(listener).expect("register the listener");
+        let ex = self.ex.clone();
+        self.ex
+            .spawn(async move {
+                loop {
+                    let (stream, _) = listener.accept().await.expect("accept");
+                    ex.spawn(serve_http_conn(stream)).detach();
+                }
+            })
+            .detach();
+    }
+}
+
+/// The server side of one `http_hello` connection.
+async fn serve_http_conn(mut stream: TcpStream) {
+    stream.set_nodelay(true).expect("nodelay");
+    let mut conn = HttpServerConn::new();
+    loop {
+        let n = match stream.read(conn.read_buf()).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        conn.filled(n);
+        if !conn.output().is_empty() {
+            if stream.write_all(conn.output()).await.is_err() {
+                break;
+            }
+            conn.clear_output();
+        }
     }
 }

@@ -27,8 +27,14 @@ fn check<B: Bench + 'static>(workload: Workload, make: fn(usize) -> B) {
         .unwrap();
     match rx.recv_timeout(TIMEOUT) {
         Ok(sample) => {
-            assert!(sample.time > Duration::ZERO);
-            assert_eq!(sample.lateness.is_some(), workload == Workload::Timers);
+            assert_eq!(sample.time.is_some(), workload != Workload::StalledWorker);
+            assert!(sample.time.is_none_or(|t| t > Duration::ZERO));
+            let latencies = match workload {
+                Workload::Timers => 1,
+                Workload::StalledWorker => 4,
+                _ => 0,
+            };
+            assert_eq!(sample.latencies.len(), latencies);
         }
         Err(mpsc::RecvTimeoutError::Timeout) => {
             panic!("{} did not finish within {TIMEOUT:?}", workload.name())
@@ -98,6 +104,11 @@ macro_rules! smoke_tests {
             fn http_hello() {
                 check(Workload::HttpHello, <$bench>::new);
             }
+
+            #[test]
+            fn stalled_worker() {
+                check(Workload::StalledWorker, <$bench>::new);
+            }
         }
     };
 }
@@ -109,5 +120,5 @@ smoke_tests!(on_smol, runtime_benches::SmolBench);
 /// Every workload is covered by the lists above.
 #[test]
 fn all_workloads_listed() {
-    assert_eq!(Workload::ALL.len(), 11);
+    assert_eq!(Workload::ALL.len(), 12);
 }
