@@ -26,7 +26,8 @@
 //! same lifecycle as Python's `asyncio.run`.
 //!
 //! There is one builder call per option given, always in the order `workers`,
-//! `debug`, `max_blocking_threads`, `thread_name`, `slow_poll_threshold`;
+//! `debug`, `max_blocking_threads`, `thread_name`, `slow_poll_threshold`,
+//! `stall_threshold`;
 //! options left out keep the builder's defaults. `crate = "path"` replaces
 //! `::runtime`.
 //!
@@ -272,15 +273,18 @@ struct Options {
     thread_name: Option<LitStr>,
     /// `slow_poll_threshold_ms = N`.
     slow_poll_threshold_ms: Option<LitInt>,
+    /// `stall_threshold_ms = N`, at least 1.
+    stall_threshold_ms: Option<LitInt>,
 }
 
 /// Every option, with an example of its use for error messages.
-const OPTIONS: [(&str, &str); 6] = [
+const OPTIONS: [(&str, &str); 7] = [
     ("workers", "`workers = 4`"),
     ("debug", "`debug = true`"),
     ("max_blocking_threads", "`max_blocking_threads = 512`"),
     ("thread_name", "`thread_name = \"worker\"`"),
     ("slow_poll_threshold_ms", "`slow_poll_threshold_ms = 100`"),
+    ("stall_threshold_ms", "`stall_threshold_ms = 100`"),
     ("crate", "`crate = \"runtime\"`"),
 ];
 
@@ -337,6 +341,16 @@ impl Options {
             "slow_poll_threshold_ms" => {
                 self.slow_poll_threshold_ms = Some(int(name, example, value, 0)?);
             }
+            "stall_threshold_ms" => {
+                let lit = int(name, example, value, 0)?;
+                if lit.base10_parse::<u64>()? == 0 {
+                    let msg = "`stall_threshold_ms` must be at least 1; to turn the stall \
+                               watchdog off, build the runtime with \
+                               `Runtime::builder().stall_threshold(None)`";
+                    return Err(syn::Error::new_spanned(lit, msg));
+                }
+                self.stall_threshold_ms = Some(lit);
+            }
             "crate" => {
                 let lit = string(name, example, value)?;
                 let path = lit.parse_with(Path::parse_mod_style).map_err(|_| {
@@ -367,6 +381,13 @@ impl Options {
         }
         if let Some(ms) = &self.slow_poll_threshold_ms {
             calls.extend(quote!(.slow_poll_threshold(::std::time::Duration::from_millis(#ms))));
+        }
+        if let Some(ms) = &self.stall_threshold_ms {
+            calls.extend(quote!(
+                .stall_threshold(::core::option::Option::Some(
+                    ::std::time::Duration::from_millis(#ms)
+                ))
+            ));
         }
         calls
     }
@@ -470,6 +491,7 @@ mod tests {
         assert!(options.max_blocking_threads.is_none());
         assert!(options.thread_name.is_none());
         assert!(options.slow_poll_threshold_ms.is_none());
+        assert!(options.stall_threshold_ms.is_none());
         assert!(options.builder_calls().is_empty());
     }
 
@@ -481,6 +503,7 @@ mod tests {
             max_blocking_threads = 16,
             thread_name = "worker",
             slow_poll_threshold_ms = 0,
+            stall_threshold_ms = 250,
             crate = "::my_runtime::inner",
         });
         assert_eq!(int_value(&options.workers), Some(4));
@@ -488,6 +511,7 @@ mod tests {
         assert_eq!(int_value(&options.max_blocking_threads), Some(16));
         assert_eq!(options.thread_name.as_ref().unwrap().value(), "worker");
         assert_eq!(int_value(&options.slow_poll_threshold_ms), Some(0));
+        assert_eq!(int_value(&options.stall_threshold_ms), Some(250));
         let crate_path = options.crate_path.as_ref().unwrap();
         assert_eq!(path_to_string(crate_path), "::my_runtime::inner");
         let expected = quote! {
@@ -496,6 +520,9 @@ mod tests {
             .max_blocking_threads(16)
             .thread_name("worker")
             .slow_poll_threshold(::std::time::Duration::from_millis(0))
+            .stall_threshold(::core::option::Option::Some(
+                ::std::time::Duration::from_millis(250)
+            ))
         };
         assert_eq!(options.builder_calls().to_string(), expected.to_string());
     }
@@ -520,7 +547,8 @@ mod tests {
         assert_eq!(
             error(quote!(foo = 1)),
             "unknown option `foo`; expected one of `workers`, `debug`, \
-             `max_blocking_threads`, `thread_name`, `slow_poll_threshold_ms`, `crate`"
+             `max_blocking_threads`, `thread_name`, `slow_poll_threshold_ms`, \
+             `stall_threshold_ms`, `crate`"
         );
         assert!(error(quote!(a::workers = 1)).starts_with("unknown option `a::workers`;"));
     }
@@ -561,6 +589,9 @@ mod tests {
     #[test]
     fn out_of_range_integers() {
         assert_eq!(error(quote!(workers = 0)), "`workers` must be at least 1");
+        assert!(error(quote!(stall_threshold_ms = 0)).starts_with(
+            "`stall_threshold_ms` must be at least 1; to turn the stall watchdog off"
+        ));
         assert_eq!(
             error(quote!(max_blocking_threads = 0)),
             "`max_blocking_threads` must be at least 1"

@@ -54,6 +54,7 @@ mod entry;
 /// | `max_blocking_threads = 512`    | `.max_blocking_threads(512)`; at least 1       |
 /// | `thread_name = "worker"`        | `.thread_name("worker")`                       |
 /// | `slow_poll_threshold_ms = 100`  | `.slow_poll_threshold(Duration::from_millis(100))` |
+/// | `stall_threshold_ms = 100`      | `.stall_threshold(Some(Duration::from_millis(100)))`; at least 1 (the stall watchdog) |
 /// | `crate = "path"`                | use `path` instead of `::runtime`              |
 ///
 /// Options that are left out keep the builder's defaults. `crate` is for

@@ -26,11 +26,11 @@
 //!   only the last one and strand the rest. Each future owns its slab slot
 //!   and frees it when dropped ([`ScheduledIo::remove_waiter`]).
 
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::Mutex;
 use crate::sys::Readiness;
-use parking_lot::Mutex;
 use slab::Slab;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::task::{Context, Poll, Waker};
 
 const READABLE: usize = 1 << 0;

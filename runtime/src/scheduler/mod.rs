@@ -66,6 +66,8 @@ pub(crate) mod park;
 pub(crate) mod worker;
 
 #[cfg(all(test, runtime_loom))]
+mod loom_handover;
+#[cfg(all(test, runtime_loom))]
 mod loom_idle;
 #[cfg(all(test, not(runtime_loom)))]
 mod tests;

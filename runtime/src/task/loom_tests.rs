@@ -15,8 +15,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+/// A run queue for loom models of code that handles real tasks (also
+/// used by `scheduler/loom_handover.rs`).
 #[derive(Clone)]
-struct Queue(Arc<Mutex<VecDeque<Notified>>>);
+pub(crate) struct Queue(Arc<Mutex<VecDeque<Notified>>>);
 
 impl Schedule for Queue {
     fn schedule(&self, task: Notified) {
@@ -28,7 +30,7 @@ impl Schedule for Queue {
 }
 
 impl Queue {
-    fn new() -> Queue {
+    pub(crate) fn new() -> Queue {
         Queue(Arc::new(Mutex::new(VecDeque::new())))
     }
 
@@ -43,7 +45,11 @@ impl Queue {
     }
 }
 
-fn spawn<F: Future + Send + 'static>(future: F, queue: &Queue) -> (Task<F::Output>, Notified)
+/// A real task scheduled on `queue`, with its handle and first `Notified`.
+pub(crate) fn spawn<F: Future + Send + 'static>(
+    future: F,
+    queue: &Queue,
+) -> (Task<F::Output>, Notified)
 where
     F::Output: Send,
 {

@@ -19,7 +19,7 @@ pub(crate) mod registry;
 pub(crate) mod state;
 
 #[cfg(all(test, runtime_loom))]
-mod loom_tests;
+pub(crate) mod loom_tests;
 
 pub use builder::Builder;
 pub use cancel::{cancel_requested, cancelled, Cancelled};
