@@ -8,10 +8,25 @@
 //! | `loop.create_unix_server` / `create_unix_connection` | [`UnixListener`], [`UnixStream`] |
 //! | `loop.getaddrinfo(host, port)` | done for you: host names resolve on the blocking pool |
 //!
-//! Every socket is non-blocking and registered with the poller of the
-//! worker that created it, edge-triggered; a task waiting on it is woken
-//! when it becomes ready, whichever worker the task has moved to. Dropping
-//! a socket deregisters it, then closes it.
+//! Every socket is non-blocking and registered, edge-triggered, with one
+//! worker's event loop; a task waiting on it is woken when it becomes
+//! ready, whichever worker the task has moved to. Dropping a socket
+//! deregisters it, then closes it.
+//!
+//! # Which loop a socket joins
+//! - A socket a task creates (`bind`, `connect`, `from_std`, `pair` on a
+//!   worker) joins that worker's loop: its events are dispatched where the
+//!   task runs.
+//! - A connection returned by `accept` joins the loop with the fewest
+//!   registered sockets, so a server with one accept loop spreads its
+//!   connections over every worker instead of piling them on its own.
+//! - A socket created on a thread that is not a worker (inside `block_on`,
+//!   or from a plain thread with [`Handle::enter`](crate::Handle::enter))
+//!   joins the loop with the fewest sockets too.
+//!
+//! Whichever loop it joins, its readiness is never stranded: if that loop's
+//! worker is stuck in a long poll, the other workers drain its sockets'
+//! events (see [`Builder::stall_threshold`](crate::Builder::stall_threshold)).
 //!
 //! Streams implement [`futures_io::AsyncRead`] and
 //! [`futures_io::AsyncWrite`] (so codecs and utilities of the futures

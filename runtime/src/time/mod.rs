@@ -7,11 +7,13 @@
 //! deadline so the worker's loop can skip the lock when nothing is due.
 //! A timer registered on a worker goes into that worker's shard (no
 //! contention, no wake-up needed); one registered elsewhere (a `block_on`
-//! thread) goes to a shard chosen round-robin, and wakes that shard's
-//! worker if it became the earliest deadline. Workers fire their shard
-//! every few dozen ticks while busy and before parking, and park with the
-//! next deadline as their poller's timeout, so timers and I/O share one
-//! `wait`.
+//! thread) goes to a shard chosen round-robin (skipping stalled workers),
+//! and wakes that shard's worker if it became the earliest deadline.
+//! Workers fire their shard about every millisecond while busy and before
+//! parking, and park with the next deadline as their poller's timeout, so
+//! timers and I/O share one `wait`. While a worker is stuck in a long poll,
+//! the other workers fire its shard (`scheduler/monitor.rs`): any thread may
+//! `process` any shard, and the lock makes each timer fire exactly once.
 //!
 //! Deadlines round *up* to the next millisecond tick: a timer never fires
 //! early, and a sub-millisecond sleep does not become a busy loop.

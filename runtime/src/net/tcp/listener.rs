@@ -105,6 +105,11 @@ impl TcpListener {
     /// descriptors (the listener stays usable), or after the runtime shut
     /// down.
     ///
+    /// The connection joins the event loop with the fewest registered
+    /// sockets, not necessarily the accepting task's worker, so one accept
+    /// loop spreads its connections over all workers
+    /// ([module docs](crate::net#which-loop-a-socket-joins)).
+    ///
     /// # Cancel safety
     /// Dropping the future before it completes loses no connection.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {

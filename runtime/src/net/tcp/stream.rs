@@ -67,7 +67,9 @@ pub struct TcpStream {
 
 impl TcpStream {
     /// Opens a connection to `addr`, trying each address it resolves to in
-    /// turn (host names resolve on the blocking pool).
+    /// turn (host names resolve on the blocking pool). The socket joins the
+    /// event loop of the worker that calls this (elsewhere, the loop with
+    /// the fewest sockets).
     ///
     /// # Errors
     /// `ConnectionRefused` if nothing listens there, `InvalidInput` for a
@@ -161,7 +163,9 @@ impl TcpStream {
         Ok(stream)
     }
 
-    /// Wraps a connected std stream, making it non-blocking.
+    /// Wraps a connected std stream, making it non-blocking. On a worker it
+    /// joins that worker's event loop; elsewhere, the loop with the fewest
+    /// sockets.
     ///
     /// # Errors
     /// Outside a runtime, or if the reactor refuses the socket.

@@ -61,6 +61,10 @@ impl UnixListener {
 
     /// Waits for a connection and returns it with the peer's address.
     ///
+    /// The connection joins the event loop with the fewest registered
+    /// sockets, not necessarily the accepting task's worker
+    /// ([`runtime::net`](crate::net#which-loop-a-socket-joins)).
+    ///
     /// # Cancel safety
     /// Dropping the future before it completes loses no connection.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
