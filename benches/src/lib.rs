@@ -114,13 +114,16 @@ pub trait Bench {
     /// client's last response.
     fn http_hello(&self, conns: usize, reqs: usize) -> Duration;
 
-    /// While one task hogs a worker with [`STALL_HOG`]-long polls (a
-    /// blocking sleep, then a yield, until the run ends), `tasks` sleepers
-    /// each sleep [`STALL_SLEEP`] `rounds` times in a row, and `tasks`
-    /// clients each do `rounds` echo round trips of [`TCP_ECHO_MSG_LEN`]
-    /// bytes with an in-runtime echo server (pausing [`STALL_SLEEP`]
-    /// between trips). Every sleep's lateness and every round trip's time
-    /// go into the [`StallRecorder`]; the run waits for the hog to stop.
+    /// A setup task binds an echo server, connects `tasks` clients, then
+    /// spawns a hog that blocks its worker with [`STALL_HOG`]-long polls (a
+    /// blocking sleep, then a yield, until the run ends) — started from the
+    /// setup task, so it tends to share a worker with the sockets and
+    /// timers the setup made, like a server whose handler blocks. Then
+    /// `tasks` sleepers each sleep [`STALL_SLEEP`] `rounds` times in a row,
+    /// and the `tasks` clients each do `rounds` echo round trips of
+    /// [`TCP_ECHO_MSG_LEN`] bytes (pausing [`STALL_SLEEP`] between trips).
+    /// Every sleep's lateness and every round trip's time go into the
+    /// [`StallRecorder`]; the run waits for the hog to stop.
     fn stalled_worker(&self, tasks: usize, rounds: usize) -> StallRun;
 
     /// Serves the keep-alive HTTP "hello" of [`Bench::http_hello`] on

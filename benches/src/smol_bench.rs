@@ -345,16 +345,6 @@ impl Bench for SmolBench {
         let recorder = StallRecorder::new();
         let (done, finished) = countdown(2 * tasks);
         let (hog_done, hog_finished) = countdown(1);
-        let hog = recorder.clone();
-        self.ex
-            .spawn(async move {
-                while !hog.stopped() {
-                    std::thread::sleep(STALL_HOG);
-                    smol::future::yield_now().await;
-                }
-                hog_done.hit();
-            })
-            .detach();
         let rec = recorder.clone();
         let ex = self.ex.clone();
         self.ex
@@ -377,7 +367,24 @@ impl Bench for SmolBench {
                     }
                 })
                 .detach();
-                for c in 0..tasks {
+                // Connect every client first, from this task, then start the
+                // hog here too (as on the other runtimes).
+                let mut streams = Vec::with_capacity(tasks);
+                for _ in 0..tasks {
+                    let stream = TcpStream::connect(addr).await.expect("connect");
+                    stream.set_nodelay(true).expect("nodelay");
+                    streams.push(stream);
+                }
+                let hog = rec.clone();
+                ex.spawn(async move {
+                    while !hog.stopped() {
+                        std::thread::sleep(STALL_HOG);
+                        smol::future::yield_now().await;
+                    }
+                    hog_done.hit();
+                })
+                .detach();
+                for (c, mut stream) in streams.into_iter().enumerate() {
                     let (sleeper_done, sleeper_rec) = (done.clone(), rec.clone());
                     ex.spawn(async move {
                         for _ in 0..rounds {
@@ -390,8 +397,6 @@ impl Bench for SmolBench {
                     .detach();
                     let (done, rec) = (done.clone(), rec.clone());
                     ex.spawn(async move {
-                        let mut stream = TcpStream::connect(addr).await.expect("connect");
-                        stream.set_nodelay(true).expect("nodelay");
                         let mut buf = [0; TCP_ECHO_MSG_LEN];
                         for i in 0..rounds {
                             let msg = echo_message(c, i);

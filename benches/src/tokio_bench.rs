@@ -277,14 +277,6 @@ impl Bench for TokioBench {
         let recorder = StallRecorder::new();
         let (done, finished) = countdown(2 * tasks);
         let (hog_done, hog_finished) = countdown(1);
-        let hog = recorder.clone();
-        self.rt.spawn(async move {
-            while !hog.stopped() {
-                std::thread::sleep(STALL_HOG);
-                tokio::task::yield_now().await;
-            }
-            hog_done.hit();
-        });
         let rec = recorder.clone();
         self.rt.spawn(async move {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -301,7 +293,24 @@ impl Bench for TokioBench {
                     });
                 }
             });
-            for c in 0..tasks {
+            // Connect every client first, from this task, then start the hog
+            // here too: it shares this worker with the sockets and timers
+            // the setup made, like a server whose handler blocks.
+            let mut streams = Vec::with_capacity(tasks);
+            for _ in 0..tasks {
+                let stream = TcpStream::connect(addr).await.expect("connect");
+                stream.set_nodelay(true).expect("nodelay");
+                streams.push(stream);
+            }
+            let hog = rec.clone();
+            tokio::spawn(async move {
+                while !hog.stopped() {
+                    std::thread::sleep(STALL_HOG);
+                    tokio::task::yield_now().await;
+                }
+                hog_done.hit();
+            });
+            for (c, mut stream) in streams.into_iter().enumerate() {
                 let (sleeper_done, sleeper_rec) = (done.clone(), rec.clone());
                 tokio::spawn(async move {
                     for _ in 0..rounds {
@@ -313,8 +322,6 @@ impl Bench for TokioBench {
                 });
                 let (done, rec) = (done.clone(), rec.clone());
                 tokio::spawn(async move {
-                    let mut stream = TcpStream::connect(addr).await.expect("connect");
-                    stream.set_nodelay(true).expect("nodelay");
                     let mut buf = [0; TCP_ECHO_MSG_LEN];
                     for i in 0..rounds {
                         let msg = echo_message(c, i);
