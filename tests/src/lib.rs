@@ -128,6 +128,31 @@ pub fn open_fds() -> usize {
         .count()
 }
 
+/// Fds registered with this process's epoll instances (`tfd:` lines),
+/// except epoll sets watched by other epoll sets: a worker's poller watches
+/// its own source set for good, and a stalled peer's for as long as the
+/// stall lasts (which a slow debug build may well see mid-test).
+pub fn epoll_registrations() -> usize {
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc/self/fdinfo").unwrap().flatten() {
+        if let Ok(info) = std::fs::read_to_string(entry.path()) {
+            total += info
+                .lines()
+                .filter_map(|l| l.strip_prefix("tfd:"))
+                .filter(|l| !targets_an_epoll_set(l))
+                .count();
+        }
+    }
+    total
+}
+
+/// `rest` is the rest of a `tfd:` line: `<fd> events: ...`.
+fn targets_an_epoll_set(rest: &str) -> bool {
+    let fd = rest.split_whitespace().next().unwrap_or("");
+    std::fs::read_link(format!("/proc/self/fd/{fd}"))
+        .is_ok_and(|target| target.to_string_lossy() == "anon_inode:[eventpoll]")
+}
+
 /// Bytes of message `msg` on connection `conn`, `len` long: a pattern that
 /// differs between connections and messages, so a byte delivered to the
 /// wrong place is caught.

@@ -5,38 +5,13 @@
 //! each epoll fd's `/proc/self/fdinfo` entry).
 
 use runtime::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixStream};
-use runtime_tests::{block_on_within, open_fds, rt};
+use runtime_tests::{block_on_within, epoll_registrations, open_fds, rt};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
 const CONNECTIONS: usize = 10_000;
 /// Connections open at once: 2 fds each, well under any sane fd limit.
 const BATCH: usize = 500;
-
-/// Fds registered with this process's epoll instances (`tfd:` lines),
-/// except epoll sets watched by other epoll sets: a worker's poller watches
-/// its own source set for good, and a stalled peer's for as long as the
-/// stall lasts (which a slow debug build may well see mid-test).
-fn epoll_registrations() -> usize {
-    let mut total = 0;
-    for entry in std::fs::read_dir("/proc/self/fdinfo").unwrap().flatten() {
-        if let Ok(info) = std::fs::read_to_string(entry.path()) {
-            total += info
-                .lines()
-                .filter_map(|l| l.strip_prefix("tfd:"))
-                .filter(|l| !targets_an_epoll_set(l))
-                .count();
-        }
-    }
-    total
-}
-
-/// `rest` is the rest of a `tfd:` line: `<fd> events: ...`.
-fn targets_an_epoll_set(rest: &str) -> bool {
-    let fd = rest.split_whitespace().next().unwrap_or("");
-    std::fs::read_link(format!("/proc/self/fd/{fd}"))
-        .is_ok_and(|target| target.to_string_lossy() == "anon_inode:[eventpoll]")
-}
 
 #[test]
 fn ten_thousand_connections_leave_the_fd_count_where_it_started() {

@@ -178,3 +178,28 @@ fn a_sleep_polled_after_shutdown_completes_instead_of_hanging() {
     let mut cx = std::task::Context::from_waker(waker);
     assert!(Pin::new(&mut sleep).poll(&mut cx).is_ready());
 }
+
+/// A plain thread completes what a task awaits while the main thread drops
+/// the runtime: the remote wake-up must not touch the scheduler's shared
+/// state after handing the task over (it used to borrow that state from
+/// the woken task itself, which shutdown can free mid-call: a
+/// use-after-free that ThreadSanitizer and AddressSanitizer report). Run
+/// under a sanitizer (`.ci/sanitize`) this is the regression test; on its
+/// own it still checks that every such race ends cleanly.
+#[test]
+fn remote_wakes_racing_the_runtime_drop_end_cleanly() {
+    for round in 0..5_000 {
+        let rt = runtime::Runtime::builder().workers(1).build().unwrap();
+        let (tx, rx) = futures_channel::oneshot::channel::<u32>();
+        let task = rt.spawn(async move { rx.await.ok() });
+        let waker = std::thread::spawn(move || {
+            if round % 2 == 0 {
+                std::thread::yield_now();
+            }
+            let _ = tx.send(round);
+        });
+        drop(task);
+        drop(rt);
+        waker.join().unwrap();
+    }
+}

@@ -6,24 +6,13 @@
 //! close while it counts `/proc/self/fd`.
 
 use runtime::streams::{open_connection, start_server, StreamReader, StreamWriter};
-use runtime_tests::{block_on_within, open_fds, rt};
+use runtime_tests::{block_on_within, epoll_registrations, open_fds, rt};
 
 const CONNECTIONS: usize = 2_000;
 /// Connections open at once: 2 fds each, well under any sane fd limit.
 const BATCH: usize = 250;
 /// Large enough that the writer's flusher task takes part.
 const BIG: usize = 4 * 1024 * 1024;
-
-/// Fds registered with this process's epoll instances (`tfd:` lines).
-fn epoll_registrations() -> usize {
-    let mut total = 0;
-    for entry in std::fs::read_dir("/proc/self/fdinfo").unwrap().flatten() {
-        if let Ok(info) = std::fs::read_to_string(entry.path()) {
-            total += info.lines().filter(|l| l.starts_with("tfd:")).count();
-        }
-    }
-    total
-}
 
 /// Reads everything, answers with as many bytes, then closes.
 async fn echo_all(mut reader: StreamReader, mut writer: StreamWriter) {

@@ -284,13 +284,27 @@ impl Shared {
     fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
         context::with_core(|core| match core {
             Some(core) if core.belongs_to(self) => core.schedule_local(task, is_yield),
-            _ => self.push_remote(task),
+            // `self` is the woken task's own scheduler, stored inside the
+            // task: once `push_remote` hands the task over, a concurrent
+            // shutdown may free it and, with it, the last other reference
+            // to `Shared`. The clone keeps `Shared` alive until the call
+            // returns (it is dropped at the end of this statement).
+            _ => Arc::clone(self).push_remote(task),
         })
     }
 
     /// Queues a task from outside this runtime's workers.
+    ///
+    /// The caller keeps `self` alive for the whole call by a reference of
+    /// its own (a handle, a worker's, a clone): never only through `task`,
+    /// which may be freed as soon as it is pushed.
     pub(crate) fn push_remote(&self, task: Notified) {
         self.injector.push(task);
+        // The sanitizer run (`.ci/sanitize`) widens the window in which a
+        // concurrent shutdown may free the task just pushed, so a caller
+        // that kept `Shared` alive only through that task is caught at once.
+        #[cfg(runtime_widen_races)]
+        std::thread::sleep(Duration::from_millis(2));
         // Pairs with the SeqCst store in `begin_shutdown`: either shutdown
         // drains this task, or we see the flag and drain it ourselves.
         fence(SeqCst);
@@ -350,6 +364,8 @@ impl Shared {
 
     // ---- spawn_local inbox ---------------------------------------------
 
+    /// The caller keeps `self` alive for the whole call, as for
+    /// [`push_remote`](Self::push_remote).
     fn push_local_inbox(&self, owner: usize, task: Notified) {
         let remote = &self.remotes[owner];
         remote.local_inbox.lock().push_back(task);
@@ -549,7 +565,9 @@ impl Schedule for LocalScheduler {
             Some(core) if core.belongs_to(&self.shared) && core.index == self.owner => {
                 core.push_local_only(task)
             }
-            _ => self.shared.push_local_inbox(self.owner, task),
+            // As in `Shared::schedule_task`: `self` lives inside the task,
+            // which the push hands over; keep `Shared` alive by a clone.
+            _ => Arc::clone(&self.shared).push_local_inbox(self.owner, task),
         })
     }
 
