@@ -62,6 +62,7 @@
 mod blocking;
 mod builder;
 mod combinators;
+mod contain;
 mod context;
 mod coop;
 pub mod fs;

@@ -210,3 +210,50 @@ fn ten_thousand_concurrent_blocking_calls() {
         assert_eq!(sum, 2 * (0..10_000u64).sum::<u64>());
     });
 }
+
+/// Panicking thread hooks on blocking threads are contained: the pool keeps
+/// starting threads (the start hook used to run before the thread counted
+/// itself started, so its panic left the pool believing a thread was still
+/// starting, and no thread ever started again), and shutdown does not wait
+/// its whole timeout for a thread whose stop hook panicked.
+#[test]
+fn panicking_thread_hooks_do_not_disable_the_blocking_pool() {
+    let blocking = |name: Option<&str>| name.is_some_and(|n| n.ends_with("-blocking"));
+    let starts = Arc::new(AtomicUsize::new(0));
+    let rt = Runtime::builder()
+        .workers(1)
+        .blocking_keep_alive(Duration::from_millis(1))
+        .on_thread_start({
+            let starts = starts.clone();
+            move || {
+                if blocking(std::thread::current().name()) {
+                    starts.fetch_add(1, SeqCst);
+                    panic!("start hook of a blocking thread");
+                }
+            }
+        })
+        .on_thread_stop(move || {
+            if blocking(std::thread::current().name()) {
+                panic!("stop hook of a blocking thread");
+            }
+        })
+        .build()
+        .unwrap();
+    let results = runtime_tests::on_watchdog_thread(move || {
+        let results = runtime_tests::block_on_within(&rt, async {
+            let mut results = Vec::new();
+            for i in 0..3u32 {
+                results.push(runtime::to_thread(move || i * 10).await.unwrap());
+                // Long enough past the keep-alive that the thread retires
+                // (its stop hook panics) and the next call needs a new one.
+                runtime::sleep(Duration::from_millis(50)).await;
+            }
+            results
+        });
+        // Returns once the pool's threads have exited, stop hooks and all.
+        rt.shutdown_timeout(runtime_tests::HANG);
+        results
+    });
+    assert_eq!(results, [0, 10, 20]);
+    assert!(starts.load(SeqCst) >= 2, "threads kept starting");
+}

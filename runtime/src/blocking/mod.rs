@@ -206,8 +206,14 @@ impl Pool {
 
     fn run(&self) {
         let inner = &self.inner;
+        // A panicking hook is contained: this thread must still reach the
+        // `starting -= 1` below, or no thread would ever start again.
         if let Some(hook) = &inner.config.on_thread_start {
-            hook();
+            crate::contain::contain(
+                format_args!("blocking thread"),
+                "on_thread_start hook",
+                || hook(),
+            );
         }
         let _enter = inner
             .runtime
@@ -278,8 +284,14 @@ impl Pool {
         state.stopping += 1;
         drop(state);
         drop(_enter);
+        // Contained too: `stopping` must come down, or shutdown would wait
+        // its whole timeout for this thread.
         if let Some(hook) = &inner.config.on_thread_stop {
-            hook();
+            crate::contain::contain(
+                format_args!("blocking thread"),
+                "on_thread_stop hook",
+                || hook(),
+            );
         }
         let mut state = inner.state.lock();
         state.stopping -= 1;

@@ -50,6 +50,7 @@
 use super::monitor::MONITOR_PERIOD;
 use super::monitor::{DROWSY, DROWSY_MAINTENANCE_TICKS, OWN_IO_KEY, STALLED_KEY_BASE};
 use super::{Remote, Shared};
+use crate::contain::contain;
 use crate::context;
 use crate::sys::SourceEvents;
 use crate::task::Notified;
@@ -523,29 +524,27 @@ enum Fired {
 /// sources, and always takes part in shutdown.
 pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     if let Some(hook) = &shared.config.on_thread_start {
-        contain(index, "on_thread_start hook", || hook());
+        contain(
+            format_args!("worker {index}"),
+            "on_thread_start hook",
+            || hook(),
+        );
     }
     let core = Core::new(index, shared.clone(), local);
     {
         let _enter = context::enter_worker(&core);
         tracing::trace!(worker = index, "worker started");
-        while !contain(index, "event loop", || core.run()) {}
-        contain(index, "shutdown", || core.shutdown());
+        while !contain(format_args!("worker {index}"), "event loop", || core.run()) {}
+        contain(format_args!("worker {index}"), "shutdown", || {
+            core.shutdown()
+        });
     }
     if let Some(hook) = &shared.config.on_thread_stop {
-        contain(index, "on_thread_stop hook", || hook());
+        contain(
+            format_args!("worker {index}"),
+            "on_thread_stop hook",
+            || hook(),
+        );
     }
     shared.worker_exited(index);
-}
-
-/// Runs `f`, logging a panic instead of unwinding. True if it returned.
-fn contain(worker: usize, what: &str, f: impl FnOnce()) -> bool {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(()) => true,
-        Err(payload) => {
-            let message = crate::TaskError::Panicked(payload).to_string();
-            tracing::error!(worker, "{what} panicked ({message}); the worker carries on");
-            false
-        }
-    }
 }
