@@ -203,3 +203,114 @@ fn remote_wakes_racing_the_runtime_drop_end_cleanly() {
         waker.join().unwrap();
     }
 }
+
+/// A waker that counts its wake-ups and, if told to, panics in `wake`.
+struct ProbeWaker {
+    woken: std::sync::atomic::AtomicUsize,
+    panics: bool,
+}
+
+impl std::task::Wake for ProbeWaker {
+    fn wake(self: Arc<Self>) {
+        self.woken.fetch_add(1, SeqCst);
+        if self.panics {
+            panic!("a foreign waker that panics");
+        }
+    }
+}
+
+/// `n` probes, the one at `bad` panicking, and their wakers.
+fn probes(n: usize, bad: usize) -> (Vec<Arc<ProbeWaker>>, Vec<std::task::Waker>) {
+    let probes: Vec<_> = (0..n)
+        .map(|i| {
+            Arc::new(ProbeWaker {
+                woken: std::sync::atomic::AtomicUsize::new(0),
+                panics: i == bad,
+            })
+        })
+        .collect();
+    let wakers = probes
+        .iter()
+        .map(|p| std::task::Waker::from(p.clone()))
+        .collect();
+    (probes, wakers)
+}
+
+/// Waits (bounded) until every probe has been woken; returns how many were.
+fn wait_until_all_woken(probes: &[Arc<ProbeWaker>]) -> usize {
+    let woken = || probes.iter().filter(|p| p.woken.load(SeqCst) > 0).count();
+    let deadline = std::time::Instant::now() + runtime_tests::HANG;
+    while woken() < probes.len() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    woken()
+}
+
+#[test]
+fn a_panicking_waker_does_not_strand_the_other_waiters_of_an_event() {
+    let rt = runtime_tests::rt(1);
+    let _enter = rt.enter();
+    let event = runtime::sync::Event::new();
+    let (probes, wakers) = probes(50, 25);
+    let mut waits: Vec<_> = (0..50).map(|_| Box::pin(event.wait())).collect();
+    for (wait, waker) in waits.iter_mut().zip(&wakers) {
+        let mut cx = std::task::Context::from_waker(waker);
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+    }
+    let set = std::panic::catch_unwind(AssertUnwindSafe(|| event.set()));
+    assert!(set.is_err(), "the waker's panic reaches the caller");
+    let woken = probes.iter().filter(|p| p.woken.load(SeqCst) == 1).count();
+    assert_eq!(
+        woken, 50,
+        "every waiter woken once, the panicking one included"
+    );
+}
+
+#[test]
+fn a_panicking_waker_does_not_strand_the_rest_of_a_timer_batch() {
+    let rt = runtime_tests::rt(1);
+    let _enter = rt.enter();
+    let (probes, wakers) = probes(20, 7);
+    let deadline = std::time::Instant::now() + Duration::from_millis(20);
+    let mut sleeps: Vec<_> = (0..20)
+        .map(|_| Box::pin(runtime::sleep_until(deadline)))
+        .collect();
+    for (sleep, waker) in sleeps.iter_mut().zip(&wakers) {
+        let mut cx = std::task::Context::from_waker(waker);
+        assert!(sleep.as_mut().poll(&mut cx).is_pending());
+    }
+    // The worker fires the batch; the panic is contained by its loop.
+    assert_eq!(
+        wait_until_all_woken(&probes),
+        20,
+        "a fired timer's task left waiting"
+    );
+}
+
+#[test]
+fn a_panicking_waker_does_not_strand_the_rest_of_an_io_batch() {
+    use futures_lite::io::AsyncRead;
+    let rt = runtime_tests::rt(1);
+    let _enter = rt.enter();
+    let (probes, wakers) = probes(10, 4);
+    let mut pairs: Vec<_> = (0..10)
+        .map(|_| {
+            let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+            (runtime::net::UnixStream::from_std(ours).unwrap(), theirs)
+        })
+        .collect();
+    let mut buf = [0; 1];
+    for ((ours, _), waker) in pairs.iter_mut().zip(&wakers) {
+        let mut cx = std::task::Context::from_waker(waker);
+        // The first try consumes the optimistic readiness; then it waits.
+        while Pin::new(&mut *ours).poll_read(&mut cx, &mut buf).is_ready() {}
+    }
+    for (_, theirs) in &mut pairs {
+        std::io::Write::write_all(theirs, b"!").unwrap();
+    }
+    assert_eq!(
+        wait_until_all_woken(&probes),
+        10,
+        "a ready socket's task left waiting"
+    );
+}

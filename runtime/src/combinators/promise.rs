@@ -256,9 +256,7 @@ impl<T, E> Promise<T, E> {
                 std::mem::take(&mut state.callbacks),
             )
         };
-        for (_, waiter) in waiters {
-            waiter.wake();
-        }
+        crate::contain::wake_all(waiters.into_iter().map(|(_, waiter)| waiter));
         for callback in callbacks {
             run_callback(callback, self);
         }

@@ -148,9 +148,7 @@ impl IoDriver {
                 entry.io.set_readiness(event, &mut wakers);
             }
         }
-        for waker in wakers {
-            waker.wake();
-        }
+        crate::contain::wake_all(wakers);
     }
 
     /// Fails every source's pending and future operations (runtime shutdown).
@@ -159,9 +157,7 @@ impl IoDriver {
         for (_, entry) in self.sources.lock().iter() {
             entry.io.shutdown(&mut wakers);
         }
-        for waker in wakers {
-            waker.wake();
-        }
+        crate::contain::wake_all(wakers);
     }
 }
 

@@ -461,9 +461,7 @@ impl Core {
         let mut fired = self.fired.take();
         let next = timers.process(tick, &mut fired, locked);
         let any = !fired.is_empty();
-        for waker in fired.drain(..) {
-            waker.wake();
-        }
+        crate::contain::wake_all(fired.drain(..));
         self.fired.replace(fired);
         if any {
             Fired::Some

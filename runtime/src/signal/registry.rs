@@ -77,9 +77,7 @@ impl Slot {
             Some(wakers) => wakers.iter().map(|(_, w)| w.clone()).collect(),
             None => Vec::new(),
         };
-        for waker in wakers {
-            waker.wake();
-        }
+        crate::contain::wake_all(wakers);
     }
 }
 

@@ -251,12 +251,7 @@ impl WakeList {
 
     /// Wakes every collected waker, in the order they were notified.
     pub(crate) fn wake_all(&mut self) {
-        if let Some(first) = self.first.take() {
-            first.wake();
-        }
-        for waker in self.rest.drain(..) {
-            waker.wake();
-        }
+        crate::contain::wake_all(self.first.take().into_iter().chain(self.rest.drain(..)));
     }
 }
 

@@ -188,9 +188,7 @@ impl Meta {
             .flat_map(|e| e.cancel_wakers.iter().map(|(_, w)| w.clone()))
             .collect();
         drop(extras);
-        for waker in wakers {
-            waker.wake();
-        }
+        crate::contain::wake_all(wakers);
         true
     }
 

@@ -149,8 +149,6 @@ impl TimerShard {
             wheel.fire_all(&mut fired);
             self.next.store(NO_DEADLINE, Relaxed);
         }
-        for waker in fired {
-            waker.wake();
-        }
+        crate::contain::wake_all(fired);
     }
 }

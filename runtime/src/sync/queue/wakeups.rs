@@ -53,12 +53,7 @@ impl Wakeups {
 
 impl Drop for Wakeups {
     fn drop(&mut self) {
-        if let Some(waker) = self.first.take() {
-            waker.wake();
-        }
-        for waker in self.rest.drain(..) {
-            waker.wake();
-        }
+        crate::contain::wake_all(self.first.take().into_iter().chain(self.rest.drain(..)));
     }
 }
 
