@@ -552,3 +552,52 @@ fn shutdown_drops_every_handler_once() {
     );
     drop(clients);
 }
+
+/// After `close` + `wait_closed` the reader is at EOF and `read` returns
+/// empty — even when the peer's data arrives after the close (Linux then
+/// resets the shut-down socket, which used to surface as
+/// `ConnectionReset`), and for a read that was already waiting when
+/// `close` ran.
+#[test]
+fn a_closed_connections_reader_reports_eof_not_a_reset() {
+    let rt = rt(2);
+    block_on_within(&rt, async {
+        for round in 0..20 {
+            let (listener, port) = raw_listener().await;
+            let (mut reader, mut writer) = open_connection("127.0.0.1", port).await?;
+            let (mut peer, _) = listener.accept().await?;
+            // A read already waiting when the close happens (every other
+            // round; the others read only after the close).
+            let (pending, idle) = if round % 2 == 0 {
+                let task = runtime::spawn(async move {
+                    let got = reader.read(10).await;
+                    (got, reader)
+                });
+                (Some(task), None)
+            } else {
+                (None, Some(reader))
+            };
+            runtime::sleep(std::time::Duration::from_millis(2)).await;
+            writer.close();
+            writer.wait_closed().await?;
+            // The peer talks after the close: the kernel answers with a reset.
+            let _ = peer.write_all(b"too late").await;
+            runtime::sleep(std::time::Duration::from_millis(2)).await;
+            let mut reader = match (pending, idle) {
+                (Some(task), _) => {
+                    let (got, reader) = task.await.unwrap();
+                    assert_eq!(got?, b"", "the waiting read ends at EOF");
+                    reader
+                }
+                (None, Some(reader)) => reader,
+                (None, None) => unreachable!(),
+            };
+            assert!(reader.at_eof());
+            assert_eq!(reader.read(10).await?, b"");
+            assert_eq!(reader.read_to_end().await?, b"");
+            assert!(reader.at_eof());
+        }
+        Ok::<_, io::Error>(())
+    })
+    .unwrap();
+}

@@ -4,6 +4,8 @@
 use super::{StreamReader, StreamWriter, DEFAULT_LIMIT};
 use crate::net::TcpStream;
 use std::io;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Connects to `host:port` and returns the connection's reader and writer
 /// (asyncio's `open_connection`). The host name resolves on the blocking
@@ -52,5 +54,9 @@ pub fn from_tcp_stream(
 ) -> io::Result<(StreamReader, StreamWriter)> {
     stream.set_nodelay(true)?;
     let (read, write) = stream.split();
-    Ok((StreamReader::new(read, limit), StreamWriter::new(write)))
+    let closed = Arc::new(AtomicBool::new(false));
+    Ok((
+        StreamReader::new(read, limit, closed.clone()),
+        StreamWriter::new(write, closed),
+    ))
 }

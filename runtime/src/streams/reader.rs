@@ -17,6 +17,11 @@
 //! 3. Every method is cancel-safe: its only await is one socket read whose
 //!    bytes land in the buffer before anything else happens, so dropping
 //!    the future loses nothing, and calling the method again resumes.
+//! 4. Once the connection's `StreamWriter` has closed it (`close`, or the
+//!    writer's drop), the stream has ended: the buffered bytes can still be
+//!    read, the socket is not read again, and a read that was waiting when
+//!    the close happened returns end of stream (asyncio's `feed_eof` from
+//!    `connection_lost`), never `ConnectionReset`.
 //!
 //! # Limit overrun (asyncio's documented behaviour)
 //! - `readuntil`: the bytes stay in the buffer; a later read gets them.
@@ -29,6 +34,8 @@ use crate::net::tcp::OwnedReadHalf;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering::Acquire};
+use std::sync::Arc;
 
 /// Bytes of free space a socket read is given.
 const READ_CHUNK: usize = 64 * 1024;
@@ -70,19 +77,30 @@ pub struct StreamReader {
     start: usize,
     end: usize,
     eof: bool,
+    /// Set by the connection's `StreamWriter` when `close` shuts the
+    /// connection down: from then on the socket is not read again and the
+    /// stream has ended (invariant 4).
+    closed: Arc<AtomicBool>,
     limit: usize,
 }
 
 impl StreamReader {
-    pub(crate) fn new(half: OwnedReadHalf, limit: usize) -> StreamReader {
+    pub(crate) fn new(half: OwnedReadHalf, limit: usize, closed: Arc<AtomicBool>) -> StreamReader {
         StreamReader {
             half,
             buf: Vec::new(),
             start: 0,
             end: 0,
             eof: false,
+            closed,
             limit,
         }
+    }
+
+    /// True once the writer closed the connection (Acquire pairs with the
+    /// writer's Release before its shutdown).
+    fn closed_by_writer(&self) -> bool {
+        self.closed.load(Acquire)
     }
 
     /// The limit of a line or separator search.
@@ -93,7 +111,7 @@ impl StreamReader {
     /// Whether the stream has ended and every byte has been read
     /// (asyncio's `at_eof`).
     pub fn at_eof(&self) -> bool {
-        self.eof && self.start == self.end
+        (self.eof || self.closed_by_writer()) && self.start == self.end
     }
 
     /// The remote address of the connection.
@@ -266,13 +284,22 @@ impl StreamReader {
         if self.buf.len() - self.end < READ_CHUNK {
             self.buf.resize(self.end + READ_CHUNK, 0);
         }
-        // Step 3: the only await; its bytes are committed before any other
-        // state changes (invariant 3).
-        let n = self.half.read(&mut self.buf[self.end..]).await?;
-        if n == 0 {
+        // Step 3: once the writer has closed the connection, the stream
+        // has ended: do not read a socket the kernel may reset (invariant 4).
+        if self.closed_by_writer() {
             self.eof = true;
+            return Ok(());
         }
-        self.end += n;
+        // Step 4: the only await; its bytes are committed before any other
+        // state changes (invariant 3). A close while it waits wakes it (the
+        // shutdown makes the socket readable); whatever the socket then
+        // says, EOF or a reset, the stream has simply ended.
+        match self.half.read(&mut self.buf[self.end..]).await {
+            Ok(0) => self.eof = true,
+            Ok(n) => self.end += n,
+            Err(_) if self.closed_by_writer() => self.eof = true,
+            Err(error) => return Err(error),
+        }
         Ok(())
     }
 }

@@ -24,9 +24,13 @@
 //! 1. `close` (or dropping the writer) sets `closing`; writes are dropped
 //!    from then on.
 //! 2. When the buffer is empty (at once, or when the flusher empties it,
-//!    or fails), `finish` shuts both directions down: the peer reads EOF,
-//!    and a read pending on this side's `StreamReader` returns EOF, as
-//!    asyncio's `connection_lost` feeds EOF to the reader.
+//!    or fails), `finish` marks the connection's reader at end of stream,
+//!    then shuts both directions down: the peer reads EOF, and a read
+//!    pending on this side's `StreamReader` wakes and returns EOF, as
+//!    asyncio's `connection_lost` feeds EOF to the reader. (The mark comes
+//!    first because a socket shut down for reading may be *reset* when the
+//!    peer's data arrives: without it the reader could report
+//!    `ConnectionReset` where asyncio promises EOF.)
 //! 3. `closed` is set; `wait_closed` returns. The socket's descriptor is
 //!    released when the `StreamReader` is dropped too.
 
@@ -38,6 +42,7 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
@@ -69,6 +74,11 @@ struct Shared {
     state: Mutex<State>,
     /// Set once the connection is shut down after `close`.
     closed: Event,
+    /// Shared with the connection's `StreamReader`: set (before the
+    /// shutdown) when `close` shuts the connection down, so the reader
+    /// reports end of stream from then on instead of reading a socket that
+    /// the kernel may reset when the peer's data arrives.
+    reader_eof: Arc<AtomicBool>,
 }
 
 struct State {
@@ -126,7 +136,7 @@ impl State {
 impl StreamWriter {
     /// # Panics
     /// Outside a runtime.
-    pub(crate) fn new(half: OwnedWriteHalf) -> StreamWriter {
+    pub(crate) fn new(half: OwnedWriteHalf, reader_eof: Arc<AtomicBool>) -> StreamWriter {
         StreamWriter {
             shared: Arc::new(Shared {
                 half,
@@ -144,6 +154,7 @@ impl StreamWriter {
                     drain_waker: None,
                 }),
                 closed: Event::new(),
+                reader_eof,
             }),
         }
     }
@@ -364,6 +375,9 @@ impl Shared {
             let _ = self.half.shutdown();
         }
         if state.closing && !self.closed.is_set() {
+            // Release pairs with the reader's Acquire: a read the shutdown
+            // wakes sees the flag.
+            self.reader_eof.store(true, Release);
             let _ = self.half.shutdown_both();
             self.closed.set();
         }
