@@ -12,7 +12,10 @@
 //!    until the deadline, then leave them to finish on their own.
 //!
 //! A worker stuck in a poll past the deadline is detached, not waited for:
-//! shutdown never hangs forever.
+//! shutdown never hangs forever. Inside async code (on a worker thread of
+//! any runtime, e.g. a task that drops a `Runtime`), nothing is waited for
+//! at all, as with `shutdown_background`: blocking there would stall an
+//! event loop.
 
 use crate::context::{self, EnterGuard};
 use crate::scheduler::{park, Shared};
@@ -38,6 +41,12 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 /// });
 /// assert_eq!(answer, 42);
 /// ```
+///
+/// Dropping it shuts it down: tasks still alive are cancelled, and the
+/// drop waits up to [`DEFAULT_SHUTDOWN_TIMEOUT`] for workers and running
+/// blocking jobs — except inside async code (on a worker thread of any
+/// runtime), where it waits for nothing and the runtime finishes shutting
+/// down in the background, so that no event loop blocks on it.
 pub struct Runtime {
     handle: Handle,
     threads: Vec<JoinHandle<()>>,
@@ -115,6 +124,10 @@ impl Runtime {
     /// Shuts down, waiting at most `timeout` for workers and running
     /// blocking jobs (asyncio's `loop.close()`). Tasks still alive are
     /// cancelled and their futures dropped.
+    ///
+    /// Called inside async code (on a worker thread of any runtime), it
+    /// does not wait at all, as [`shutdown_background`](Self::shutdown_background):
+    /// waiting would block that worker's event loop.
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(timeout);
     }
@@ -129,6 +142,20 @@ impl Runtime {
             return;
         }
         let shared = &self.handle.shared;
+        // Inside async code (a worker of this or any other runtime), waiting
+        // for workers or blocking jobs would stall that worker's loop for
+        // up to the whole timeout: shut down in the background instead.
+        let timeout = if context::is_worker_thread() {
+            if !timeout.is_zero() {
+                tracing::debug!(
+                    "runtime dropped or shut down inside async code: shutting down in the \
+                     background instead of blocking this worker"
+                );
+            }
+            Duration::ZERO
+        } else {
+            timeout
+        };
         let deadline = Instant::now()
             .checked_add(timeout)
             .unwrap_or_else(|| Instant::now() + DEFAULT_SHUTDOWN_TIMEOUT);

@@ -149,3 +149,71 @@ fn many_runtimes_come_and_go_without_leaking_threads() {
         "threads before {before}, after {after}"
     );
 }
+
+/// A runtime whose blocking pool is running a job that ends by itself
+/// after a second, and the flag the job sets when it ends. A shutdown that
+/// waits for blocking jobs returns after the flag is set; one that does not
+/// wait returns long before.
+fn runtime_with_a_blocking_job() -> (runtime::Runtime, Arc<AtomicBool>) {
+    let rt = runtime::Runtime::builder().workers(1).build().unwrap();
+    let finished = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicBool::new(false));
+    let enter = rt.enter();
+    drop(rt.spawn(runtime::to_thread({
+        let (finished, started) = (finished.clone(), started.clone());
+        move || {
+            started.store(true, SeqCst);
+            std::thread::sleep(Duration::from_secs(1));
+            finished.store(true, SeqCst);
+        }
+    })));
+    drop(enter);
+    while !started.load(SeqCst) {
+        std::thread::yield_now();
+    }
+    (rt, finished)
+}
+
+/// Dropping a runtime inside async code does not block the worker doing
+/// it: the drop returns while the dropped runtime's blocking job is still
+/// running (a blocking shutdown waits for it), on another runtime's worker
+/// and inside one of its own tasks.
+#[test]
+fn dropping_a_runtime_inside_async_code_does_not_block_the_worker() {
+    // On another runtime's worker.
+    let outer = runtime_tests::rt(1);
+    let (inner, finished) = runtime_with_a_blocking_job();
+    let job_running_after_drop = runtime_tests::block_on_within(&outer, async move {
+        runtime::spawn(async move {
+            drop(inner);
+            !finished.load(SeqCst)
+        })
+        .await
+        .unwrap()
+    });
+    assert!(
+        job_running_after_drop,
+        "the drop waited for the blocking job"
+    );
+
+    // Inside one of its own tasks.
+    let (rt, finished) = runtime_with_a_blocking_job();
+    let handle = rt.handle().clone();
+    let slot = Arc::new(std::sync::Mutex::new(Some(rt)));
+    let (tx, rx) = mpsc::channel();
+    drop(handle.spawn({
+        let slot = slot.clone();
+        async move {
+            let rt = slot.lock().unwrap().take();
+            drop(rt);
+            let _ = tx.send(!finished.load(SeqCst));
+        }
+    }));
+    let job_running_after_drop = rx
+        .recv_timeout(runtime_tests::HANG)
+        .expect("the task that dropped its runtime finished");
+    assert!(
+        job_running_after_drop,
+        "the drop waited for the blocking job"
+    );
+}
