@@ -55,9 +55,19 @@
 //!
 //! `docs/architecture.md` in the repository explains how a task flows from
 //! spawn to completion, and the invariants that keep it correct.
+//!
+//! # Platform
+//! Linux only (epoll, pidfd, Linux signal numbers); a build for any other
+//! system stops with one compile error saying so.
 
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
+
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "runtime supports Linux only: each event loop's sockets live in an epoll set, child \
+     processes are watched through pidfds and signals use Linux's numbers (see the README)"
+);
 
 mod blocking;
 mod builder;

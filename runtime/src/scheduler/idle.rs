@@ -25,9 +25,16 @@
 //! The two SeqCst fences order (producer push, producer read) against
 //! (worker decrement, worker re-check): either the producer sees the worker
 //! parked and notifies it, or the worker sees the task. A searching worker
-//! that the producer counted on re-checks the same way when it parks, and
-//! the last searcher to park notifies a sleeper if work remains. A notify
-//! that lands before the worker's `wait` is not lost: the poller keeps it.
+//! that the producer counted on (and so did not notify anyone for)
+//! re-checks the same way when it parks, and takes the work itself if it
+//! is there: nobody else needs notifying (loom:
+//! `loom_a_searching_worker_that_parks_still_sees_new_work`). A notify that
+//! lands before the worker's `wait` is not lost: the poller keeps it.
+//!
+//! Who notifies a sleeper, then: a producer that saw nobody searching
+//! ([`Idle::worker_to_notify`]); a worker whose local queue holds more than
+//! it will run next; the last searcher to find work while more is visible
+//! (`worker.rs`, `run_task`); the monitor when a peer stalls; shutdown.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
@@ -81,14 +88,22 @@ impl Idle {
     }
 
     /// A worker with nothing to do tries to become a searcher. Fails when
-    /// half the workers already search.
+    /// half the workers already search (a compare-and-swap, so concurrent
+    /// callers cannot together go past the half).
     pub(crate) fn try_transition_to_searching(&self) -> bool {
-        let state = self.state.load(SeqCst);
-        if 2 * (state >> SEARCH_SHIFT) >= self.num_workers {
-            return false;
+        let mut state = self.state.load(SeqCst);
+        loop {
+            if 2 * (state >> SEARCH_SHIFT) >= self.num_workers {
+                return false;
+            }
+            match self
+                .state
+                .compare_exchange_weak(state, state + SEARCH_ONE, SeqCst, SeqCst)
+            {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
         }
-        self.state.fetch_add(SEARCH_ONE, SeqCst);
-        true
     }
 
     /// A searcher found work. Returns true if it was the last searcher, in

@@ -73,3 +73,17 @@ fn loom_a_searching_worker_that_parks_still_sees_new_work() {
         assert!(saw || notified.is_some(), "nobody will run the new task");
     });
 }
+
+#[test]
+fn loom_concurrent_searchers_never_exceed_half_the_workers() {
+    loom::model(|| {
+        let idle = Arc::new(Idle::new(2));
+        let other = {
+            let idle = idle.clone();
+            thread::spawn(move || idle.try_transition_to_searching())
+        };
+        let mine = idle.try_transition_to_searching();
+        let theirs = other.join().unwrap();
+        assert!(!(mine && theirs), "two of two workers searching");
+    });
+}

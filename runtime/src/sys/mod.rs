@@ -1,4 +1,11 @@
-//! Platform code: the only place with `#[cfg(unix)]` and `libc` calls.
+//! The platform layer: system calls and Unix domain sockets.
+//!
+//! The crate targets **Linux** only (`lib.rs` stops any other build with
+//! one `compile_error!`): each event loop's sockets live in an epoll set
+//! (`unix/epoll.rs`), children are watched through pidfds, signals use
+//! Linux's numbers. System calls are made here; elsewhere the crate uses
+//! `std::os::fd` types and `libc`'s signal numbers directly, which are
+//! as Linux-specific as this module.
 //!
 //! The rest of the crate reaches the platform through these names:
 //! - [`connect_in_progress`]: whether a non-blocking `connect` error means
