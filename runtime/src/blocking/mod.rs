@@ -151,7 +151,9 @@ impl Pool {
         let mut state = inner.state.lock();
         if state.shutdown {
             drop(state);
-            job.shutdown();
+            // SAFETY: blocking jobs are `Send` tasks: their closures may be
+            // dropped on any thread.
+            unsafe { job.shutdown() };
             return;
         }
         state.queue.push_back(job);
@@ -197,7 +199,9 @@ impl Pool {
                     let jobs = std::mem::take(&mut state.queue);
                     self.inner.queued.store(0, Release);
                     for job in jobs {
-                        job.shutdown();
+                        // SAFETY: blocking jobs are `Send` tasks: their closures may be
+                        // dropped on any thread.
+                        unsafe { job.shutdown() };
                     }
                 }
             }
@@ -317,7 +321,9 @@ impl Pool {
         inner.work_available.notify_all();
         drop(state);
         for job in cancelled {
-            job.shutdown();
+            // SAFETY: blocking jobs are `Send` tasks: their closures may be
+            // dropped on any thread.
+            unsafe { job.shutdown() };
         }
         let others = self.others_than_caller();
         let Some(deadline) = deadline else {

@@ -235,8 +235,8 @@ mod tests {
                 assert!(done.is_empty());
                 pending = rest;
             }
-            let header = pending[0].raw().header();
-            assert_eq!(header.meta.pending_callbacks(), 0);
+            let raw = pending[0].raw();
+            assert_eq!(raw.header().meta.pending_callbacks(), 0);
             // A wait dropped before it finishes takes its callback back too.
             let waiting = wait(pending, ReturnWhen::AllCompleted, None);
             drop(waiting);

@@ -1,11 +1,10 @@
 //! [`Child`]: a running process, waited for through a pidfd on the reactor.
 
 use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
-use crate::reactor::{Direction, Registration};
-use crate::scheduler::Placement;
+use crate::reactor::Source;
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::process::{ExitStatus, Output};
 use std::time::Duration;
 
@@ -28,27 +27,17 @@ pub struct Child {
     kill_on_drop: bool,
 }
 
-/// A pidfd registered with the reactor.
-///
-/// # Invariant
-/// `registration` is declared first, so it is dropped before `pidfd`.
-struct ExitWatch {
-    registration: Registration,
-    _pidfd: OwnedFd,
-}
+/// A pidfd registered with the reactor (a `Source`, which deregisters it
+/// before the fd closes).
+struct ExitWatch(Source<OwnedFd>);
 
 impl Child {
     pub(crate) fn new(mut std: std::process::Child, kill_on_drop: bool) -> io::Result<Child> {
         let stdin = std.stdin.take().map(ChildStdin::from_std).transpose()?;
         let stdout = std.stdout.take().map(ChildStdout::from_std).transpose()?;
         let stderr = std.stderr.take().map(ChildStderr::from_std).transpose()?;
-        let watch = crate::sys::pidfd_open(std.id()).and_then(|pidfd| {
-            let registration = Registration::new(pidfd.as_fd(), Placement::Current).ok()?;
-            Some(ExitWatch {
-                registration,
-                _pidfd: pidfd,
-            })
-        });
+        let watch = crate::sys::pidfd_open(std.id())
+            .and_then(|pidfd| Source::new(pidfd).ok().map(ExitWatch));
         Ok(Child {
             stdin,
             stdout,
@@ -161,8 +150,8 @@ async fn wait_for_exit(
             // The pidfd turns readable once the child has exited.
             Some(watch) => {
                 return watch
-                    .registration
-                    .io(Direction::Read, || match std.try_wait()? {
+                    .0
+                    .read_io(|_| match std.try_wait()? {
                         Some(status) => Ok(status),
                         None => Err(io::ErrorKind::WouldBlock.into()),
                     })

@@ -1,41 +1,28 @@
 //! A child's stdin/stdout/stderr as non-blocking pipes on the reactor.
 
-use crate::reactor::{Direction, Registration};
-use crate::scheduler::Placement;
+use crate::reactor::Source;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// A non-blocking pipe end registered with the reactor.
-///
-/// # Invariant
-/// `registration` is declared before `file`, so it is dropped (and the fd
-/// deregistered) before the fd is closed.
-struct Pipe {
-    registration: Registration,
-    file: std::fs::File,
-}
+/// A non-blocking pipe end registered with the reactor (a `Source`, which
+/// deregisters it before the fd closes).
+struct Pipe(Source<std::fs::File>);
 
 impl Pipe {
     fn new(fd: OwnedFd) -> io::Result<Pipe> {
         crate::sys::set_nonblocking(fd.as_fd())?;
-        let registration = Registration::new(fd.as_fd(), Placement::Current)?;
-        Ok(Pipe {
-            registration,
-            file: std::fs::File::from(fd),
-        })
+        Source::new(std::fs::File::from(fd)).map(Pipe)
     }
 
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.registration
-            .poll_io(cx, Direction::Read, || (&self.file).read(buf))
+        self.0.poll_read_io(cx, |mut file| file.read(buf))
     }
 
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.registration
-            .poll_io(cx, Direction::Write, || (&self.file).write(buf))
+        self.0.poll_write_io(cx, |mut file| file.write(buf))
     }
 }
 

@@ -178,7 +178,13 @@ impl Registration {
     /// # Errors
     /// Outside a runtime, after it shut down, or if epoll refuses the fd
     /// (a regular file, for one).
-    pub(crate) fn new(fd: BorrowedFd<'_>, placement: Placement) -> io::Result<Registration> {
+    ///
+    /// # Safety
+    /// `fd` stays open until the registration is dropped: its `Drop`
+    /// deletes the fd from the source set by number, and a number closed
+    /// and reused by another file would delete (or leave behind) the wrong
+    /// registration. [`Source`] is the one owner that upholds this.
+    pub(crate) unsafe fn new(fd: BorrowedFd<'_>, placement: Placement) -> io::Result<Registration> {
         let Some(handle) = crate::context::try_handle() else {
             return Err(no_runtime_error());
         };

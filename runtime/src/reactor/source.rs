@@ -45,7 +45,10 @@ impl<T: AsFd> Source<T> {
     }
 
     fn with_placement(io: T, placement: Placement) -> io::Result<Source<T>> {
-        let registration = Registration::new(io.as_fd(), placement)?;
+        // SAFETY: the module invariant: `registration` drops before `io`
+        // (field order, and by hand in `into_inner`), so the fd is open for
+        // as long as it is registered.
+        let registration = unsafe { Registration::new(io.as_fd(), placement) }?;
         Ok(Source { registration, io })
     }
 

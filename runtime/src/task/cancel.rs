@@ -100,7 +100,9 @@ impl OwnedRef {
 
 impl Drop for OwnedRef {
     fn drop(&mut self) {
-        self.0.drop_reference();
+        // SAFETY: `new` took this reference for the `OwnedRef`, which is
+        // gone after this.
+        unsafe { self.0.drop_reference() };
     }
 }
 

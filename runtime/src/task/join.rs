@@ -257,7 +257,9 @@ impl CancelHandle {
 
 impl Drop for CancelHandle {
     fn drop(&mut self) {
-        self.raw.drop_reference();
+        // SAFETY: the handle owns one reference (taken when it was made),
+        // and the handle is gone after this.
+        unsafe { self.raw.drop_reference() };
     }
 }
 

@@ -65,14 +65,30 @@ pub(crate) struct Links {
     pub(crate) linked: bool,
 }
 
-/// The type-erased operations on a task.
+/// The type-erased operations on a task. Each is an `unsafe fn` of the
+/// task's header pointer, whose contract is written at its field; every
+/// contract includes "the pointer is a live task of this vtable's `F`/`S`".
 pub(crate) struct Vtable {
+    /// Polls (or cancels) the task. The caller hands over a queued
+    /// `Notified`'s reference, and may poll the future on this thread.
     poll: unsafe fn(NonNull<Header>),
+    /// Hands the task to its scheduler. The caller hands over a reference
+    /// created for a `Notified`.
     schedule: unsafe fn(NonNull<Header>),
+    /// Frees the task. The caller held the last reference.
     dealloc: unsafe fn(NonNull<Header>),
+    /// Moves the output to `dst` if complete, else stores the join waker.
+    /// The caller owns the `Task<T>` handle and `dst` points to a
+    /// `Poll<Result<T, TaskError>>` of the future's output type.
     try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// The handle is being dropped. Called once, with the handle's
+    /// reference, which it consumes.
     drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Cancels the task, dropping its future here if nobody runs it. The
+    /// caller hands over a reference that is not a queued `Notified`'s and
+    /// may drop the future on this thread.
     shutdown: unsafe fn(NonNull<Header>),
+    /// The runtime the task belongs to. The caller holds a reference.
     runtime: unsafe fn(NonNull<Header>) -> Option<crate::Handle>,
 }
 
@@ -130,7 +146,12 @@ impl RawTask {
         RawTask { ptr }
     }
 
-    pub(crate) fn from_ptr(ptr: NonNull<Header>) -> RawTask {
+    /// # Safety
+    /// `ptr` points to the header of a task made by [`RawTask::new`], and
+    /// the caller holds (or is handed) one of its references, which keeps
+    /// it alive for as long as the result (and its copies) are used: the
+    /// `# Invariant` of [`RawTask`] that makes [`header`](Self::header) sound.
+    pub(crate) unsafe fn from_ptr(ptr: NonNull<Header>) -> RawTask {
         RawTask { ptr }
     }
 
@@ -138,9 +159,10 @@ impl RawTask {
         self.ptr
     }
 
-    pub(crate) fn header<'a>(self) -> &'a Header {
-        // SAFETY: every `RawTask` in use stands for a live reference, which
-        // keeps the allocation alive for as long as the caller uses it.
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the type's invariant: a `RawTask` in use stands for a
+        // live reference (`new`, or `from_ptr`'s contract), which keeps the
+        // allocation alive at least as long as this borrow of it.
         unsafe { self.ptr.as_ref() }
     }
 
@@ -192,7 +214,12 @@ impl RawTask {
     }
 
     /// Drops one reference.
-    pub(crate) fn drop_reference(self) {
+    ///
+    /// # Safety
+    /// The caller owns a reference to the task and gives it up here: after
+    /// the call neither this `RawTask` nor a copy of it may be used on the
+    /// strength of that reference.
+    pub(crate) unsafe fn drop_reference(self) {
         if self.header().state.ref_dec() {
             // SAFETY: that was the last reference.
             unsafe { (self.header().vtable.dealloc)(self.ptr) }
@@ -233,17 +260,22 @@ impl Notified {
     }
 
     /// Cancels the task without polling it (shutdown), consuming the reference.
-    pub(crate) fn shutdown(self) {
+    ///
+    /// # Safety
+    /// The task's future may be dropped on this thread: it is `Send`, or
+    /// this is the worker that owns the `spawn_local` task.
+    pub(crate) unsafe fn shutdown(self) {
         let raw = ManuallyDrop::new(self).0;
-        // SAFETY: queued tasks are `Send` unless local, and local tasks are
-        // only shut down by their own worker.
+        // SAFETY: our reference is handed over, and the caller promises the
+        // future may be dropped here.
         unsafe { raw.shutdown() }
     }
 }
 
 impl Drop for Notified {
     fn drop(&mut self) {
-        self.0.drop_reference();
+        // SAFETY: a `Notified` owns one reference, given up with it.
+        unsafe { self.0.drop_reference() };
     }
 }
 
@@ -266,6 +298,8 @@ unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
     unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
 }
 
+/// # Safety
+/// The contract of [`Vtable::poll`].
 unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller's `Notified` reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -332,6 +366,8 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     }
 }
 
+/// # Safety
+/// The contract of [`Vtable::schedule`].
 unsafe fn schedule<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller hands over a reference created for a `Notified`.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -340,12 +376,16 @@ unsafe fn schedule<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         .schedule(unsafe { Notified::from_raw(RawTask::from_ptr(ptr)) });
 }
 
+/// # Safety
+/// The contract of [`Vtable::dealloc`].
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the last reference is gone, so nothing else can reach the
     // cell; it was allocated by `Box` in `RawTask::new`.
     drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }
 
+/// # Safety
+/// The contract of [`Vtable::try_read_output`].
 unsafe fn try_read_output<F: Future + 'static, S: Schedule>(
     ptr: NonNull<Header>,
     dst: *mut (),
@@ -367,6 +407,8 @@ unsafe fn try_read_output<F: Future + 'static, S: Schedule>(
     }
 }
 
+/// # Safety
+/// The contract of [`Vtable::drop_join_handle`].
 unsafe fn drop_join_handle<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the handle's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -380,14 +422,19 @@ unsafe fn drop_join_handle<F: Future + 'static, S: Schedule>(ptr: NonNull<Header
         // SAFETY: with JOIN_WAKER clear the handle owns the waker field.
         cell.header.join_waker.with_mut(|w| unsafe { *w = None });
     }
-    RawTask::from_ptr(ptr).drop_reference();
+    // SAFETY: the handle's reference, given up as the handle goes.
+    unsafe { RawTask::from_ptr(ptr).drop_reference() };
 }
 
+/// # Safety
+/// The contract of [`Vtable::runtime`].
 unsafe fn runtime<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) -> Option<crate::Handle> {
     // SAFETY: the caller's reference keeps the cell alive.
     unsafe { cell::<F, S>(ptr) }.scheduler.runtime()
 }
 
+/// # Safety
+/// The contract of [`Vtable::shutdown`].
 unsafe fn shutdown<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -398,7 +445,8 @@ unsafe fn shutdown<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         unsafe { complete::<F, S>(ptr) };
     } else {
         // Running elsewhere (it will see CANCELLED) or already complete.
-        RawTask::from_ptr(ptr).drop_reference();
+        // SAFETY: the caller's reference, which shutdown consumes.
+        unsafe { RawTask::from_ptr(ptr).drop_reference() };
     }
 }
 
@@ -564,14 +612,31 @@ fn raw_waker(ptr: NonNull<Header>) -> RawWaker {
     RawWaker::new(ptr.as_ptr() as *const (), &WAKER_VTABLE)
 }
 
+/// The task a waker's data pointer stands for.
+///
+/// # Safety
+/// `data` comes from one of this task's wakers, whose reference keeps the
+/// task alive while it is used.
+unsafe fn waker_task(data: *const ()) -> RawTask {
+    let ptr = NonNull::new(data as *mut Header).expect("null task waker");
+    // SAFETY: forwarded from the caller: the waker holds a reference.
+    unsafe { RawTask::from_ptr(ptr) }
+}
+
+/// # Safety
+/// `data` comes from a live waker of a task (its reference keeps the task alive).
 unsafe fn waker_clone(data: *const ()) -> RawWaker {
-    let raw = RawTask::from_ptr(NonNull::new(data as *mut Header).expect("null task waker"));
+    // SAFETY: called through a live waker of this task.
+    let raw = unsafe { waker_task(data) };
     raw.header().state.ref_inc();
     raw_waker(raw.ptr)
 }
 
+/// # Safety
+/// `data` comes from a waker of a task, whose reference this consumes.
 unsafe fn waker_wake(data: *const ()) {
-    let raw = RawTask::from_ptr(NonNull::new(data as *mut Header).expect("null task waker"));
+    // SAFETY: called through a live waker of this task.
+    let raw = unsafe { waker_task(data) };
     let header = raw.header();
     match header.state.transition_to_notified_by_val() {
         // SAFETY: the waker's reference now belongs to the `Notified`.
@@ -582,8 +647,11 @@ unsafe fn waker_wake(data: *const ()) {
     }
 }
 
+/// # Safety
+/// `data` comes from a live waker of a task.
 unsafe fn waker_wake_by_ref(data: *const ()) {
-    let raw = RawTask::from_ptr(NonNull::new(data as *mut Header).expect("null task waker"));
+    // SAFETY: called through a live waker of this task.
+    let raw = unsafe { waker_task(data) };
     let header = raw.header();
     if header.state.transition_to_notified_by_ref() == ToNotified::Submit {
         // SAFETY: the transition created a reference for the `Notified`.
@@ -591,6 +659,9 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
     }
 }
 
+/// # Safety
+/// `data` comes from a waker of a task, whose reference this consumes.
 unsafe fn waker_drop(data: *const ()) {
-    RawTask::from_ptr(NonNull::new(data as *mut Header).expect("null task waker")).drop_reference();
+    // SAFETY: the waker's reference, given up as the waker is dropped.
+    unsafe { waker_task(data).drop_reference() };
 }

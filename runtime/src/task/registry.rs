@@ -110,7 +110,9 @@ impl Registry {
                 if header.meta.owner == owner {
                     // SAFETY: as above.
                     unsafe { unlink(&mut shard, header) };
-                    drained.push(RawTask::from_ptr(ptr));
+                    // SAFETY: the list's reference, unlinked just now, is
+                    // handed to the caller with the task.
+                    drained.push(unsafe { RawTask::from_ptr(ptr) });
                 }
             }
         }
