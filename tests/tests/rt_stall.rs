@@ -61,6 +61,25 @@ fn runtime_with(workers: usize) -> Runtime {
         .unwrap()
 }
 
+/// Spawns `thing` (which completes when what the test is about does), then
+/// blocks this worker; true if `thing` completed before the block ended.
+async fn completes_during_the_block(
+    block: &Arc<Block>,
+    thing: impl std::future::Future<Output = ()> + Send + 'static,
+) -> bool {
+    let waiter = runtime::spawn({
+        let block = block.clone();
+        async move {
+            thing.await;
+            block.not_ended()
+        }
+    });
+    let blocker = block.block_this_worker();
+    let during = waiter.await.unwrap();
+    blocker.await.unwrap();
+    during
+}
+
 /// Polls `future` once, here, so whatever it registers belongs to this
 /// worker; it must still be pending.
 fn poll_once<F: std::future::Future + Unpin>(future: &mut F) {
@@ -80,17 +99,7 @@ fn a_sleep_on_a_blocked_worker_fires_during_the_block() {
                 // First polled here, on W: the timer sits in W's shard.
                 let mut sleep = runtime::sleep(Duration::from_millis(10));
                 poll_once(&mut sleep);
-                let sleeper = runtime::spawn({
-                    let block = block.clone();
-                    async move {
-                        sleep.await;
-                        block.not_ended()
-                    }
-                });
-                let blocker = block.block_this_worker();
-                let during = sleeper.await.unwrap();
-                blocker.await.unwrap();
-                during
+                completes_during_the_block(&block, sleep).await
             })
             .await
             .unwrap()
@@ -110,24 +119,18 @@ fn an_interval_on_a_blocked_worker_ticks_during_the_block() {
             runtime::spawn(async {
                 let block = Arc::new(Block::default());
                 let mut interval = runtime::interval(Duration::from_millis(10));
-                interval.tick().await; // the first tick is immediate
-                                       // The second tick's timer goes to W's shard.
+                // The first tick is immediate; the second one's timer goes
+                // to W's shard.
+                interval.tick().await;
                 std::future::poll_fn(|cx| {
                     assert!(interval.poll_tick(cx).is_pending());
                     Poll::Ready(())
                 })
                 .await;
-                let ticker = runtime::spawn({
-                    let block = block.clone();
-                    async move {
-                        interval.tick().await;
-                        block.not_ended()
-                    }
-                });
-                let blocker = block.block_this_worker();
-                let during = ticker.await.unwrap();
-                blocker.await.unwrap();
-                during
+                let tick = async move {
+                    interval.tick().await;
+                };
+                completes_during_the_block(&block, tick).await
             })
             .await
             .unwrap()
@@ -184,15 +187,6 @@ fn a_socket_on_a_blocked_worker_receives_during_the_block() {
                 let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
                 // Registered here: the socket joins W's source set.
                 let mut ours = UnixStream::from_std(ours).unwrap();
-                let reader = runtime::spawn({
-                    let block = block.clone();
-                    async move {
-                        let mut byte = [0; 1];
-                        ours.read_exact(&mut byte).await.unwrap();
-                        assert_eq!(byte, [42]);
-                        block.not_ended()
-                    }
-                });
                 // The peer writes only once W is blocked, so the edge
                 // arrives while nobody but a helper can see it.
                 let writer = std::thread::spawn({
@@ -205,9 +199,12 @@ fn a_socket_on_a_blocked_worker_receives_during_the_block() {
                         theirs
                     }
                 });
-                let blocker = block.block_this_worker();
-                let during = reader.await.unwrap();
-                blocker.await.unwrap();
+                let read = async move {
+                    let mut byte = [0; 1];
+                    ours.read_exact(&mut byte).await.unwrap();
+                    assert_eq!(byte, [42]);
+                };
+                let during = completes_during_the_block(&block, read).await;
                 drop(writer.join().unwrap());
                 during
             })
