@@ -257,3 +257,34 @@ fn panicking_thread_hooks_do_not_disable_the_blocking_pool() {
     assert_eq!(results, [0, 10, 20]);
     assert!(starts.load(SeqCst) >= 2, "threads kept starting");
 }
+
+/// A job submitted just as the pool's only thread times out of its
+/// keep-alive must still run: either the submitter sees the thread leave
+/// (and starts another) or the leaving thread sees the job (and stays).
+/// With a 20 µs keep-alive (about 70 µs with the kernel's timer slack) and
+/// gaps of 100..200 µs between jobs, thousands of submissions land near a
+/// retirement; one stranded job hangs the run.
+#[test]
+fn jobs_submitted_as_the_last_thread_retires_are_never_stranded() {
+    let rt = Runtime::builder()
+        .workers(1)
+        .max_blocking_threads(1)
+        .blocking_keep_alive(Duration::from_micros(20))
+        .build()
+        .unwrap();
+    let ran = runtime_tests::on_watchdog_thread(move || {
+        runtime_tests::block_on_within(&rt, async {
+            let mut ran = 0u32;
+            for i in 0..10_000u32 {
+                ran += runtime::to_thread(move || i % 2).await.unwrap() + 1 - i % 2;
+                // A gap of 100..200 µs, spun (a sleep would be a whole tick).
+                let gap = std::time::Instant::now();
+                while gap.elapsed() < Duration::from_micros(100 + u64::from(i * 7 % 101)) {
+                    std::hint::spin_loop();
+                }
+            }
+            ran
+        })
+    });
+    assert_eq!(ran, 10_000);
+}

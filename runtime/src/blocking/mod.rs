@@ -6,29 +6,40 @@
 //! handle to await (or `join_blocking`), panics caught, cancellation of a
 //! job that has not started yet.
 //!
-//! # Growth and retirement
-//! Threads start on demand, up to `max_threads`. To avoid starting one
-//! thread per job in a burst (tokio's cost on `blocking_offload`), at most
-//! one thread is *starting* at a time: a new thread, as it takes its first
-//! job, starts the next one if jobs are still waiting and nobody is idle.
-//! So a burst of short jobs is served by the few threads that keep up, and a
-//! queue of long-blocking jobs still gets a thread each, one thread start
-//! after another. A thread with nothing to do spins briefly (jobs often
-//! come in bursts, and a wake-up costs tens of microseconds), then waits on
-//! the condition variable for up to `keep_alive` before retiring.
+//! # The hand-off
+//! Jobs travel through one unbounded crossbeam MPMC channel. A submitter
+//! never takes a lock the pool threads hold while they wait: `send` is a
+//! lock-free append, and it unparks one thread blocked in `recv` (none, if
+//! a thread is spinning or busy). A thread waits for its next job with
+//! `recv_timeout(keep_alive)`; the timeout is its retirement.
 //!
-//! # Accounting (all under `state`'s lock)
-//! - `spinning`: threads spinning on `queued`; a push needs wake nobody.
-//! - `idle`: threads waiting on the condvar not yet chosen; a push picks
-//!   one (`idle -= 1; notified += 1`) and signals the condvar.
-//! - `notified`: wake-ups handed out and not yet consumed.
-//! - `starting`: threads spawned that have not yet reached their loop.
+//! # Growth and retirement
+//! Threads start on demand, up to `max_threads`. `idle` counts threads
+//! that are between jobs (spinning, blocked in `recv`, or just started and
+//! not yet at their first job). A submitter that sees `idle == 0` starts a
+//! thread; otherwise an idle thread will take the job. A thread that takes
+//! a job and sees more queued with nobody idle starts the next thread. So a
+//! burst of short jobs is served by the few threads that keep up (tokio
+//! starts one thread per job of a burst), and a queue of long-blocking
+//! jobs still gets a thread each, one start after another. A thread with
+//! nothing to do spins briefly (jobs often come in bursts, and a wake-up
+//! costs tens of microseconds), then blocks in the channel for up to
+//! `keep_alive`.
+//!
+//! Nothing is stranded by a retiring thread: a submitter sends, then reads
+//! `idle`; a retiring thread decrements `idle`, then checks the channel
+//! (a SeqCst fence on each side, so at least one sees the other). And the
+//! retirement, like growth, happens under `state`'s lock, so a submitter
+//! that finds the pool at `max_threads` cannot miss a thread on its way out.
 //!
 //! # Shutdown
-//! The runtime's pool cancels queued jobs that never started (their tasks
-//! resolve to `Cancelled`) and waits for running ones up to the timeout. A
-//! [`ThreadPoolExecutor`] lets its queue drain, like Python's
-//! `shutdown(wait=...)`. Jobs submitted after shutdown are cancelled.
+//! Shutdown takes the one `Sender` out (a write lock that waits out any
+//! submission in flight), which disconnects the channel: blocked threads
+//! wake, drain what is left and exit. The runtime's pool cancels queued
+//! jobs that never started (their tasks resolve to `Cancelled`) and waits
+//! for running ones up to the timeout. A [`ThreadPoolExecutor`] lets its
+//! queue drain, like Python's `shutdown(wait=...)`. Jobs submitted after
+//! shutdown are cancelled.
 
 mod executor;
 
@@ -36,12 +47,12 @@ pub use executor::{run_in_executor, spawn_blocking, to_thread, ThreadPoolExecuto
 
 use crate::task::{Header, Meta, Notified, RawTask, Schedule, Task, TaskId};
 use crate::Handle;
-use parking_lot::{Condvar, Mutex};
-use std::collections::VecDeque;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use parking_lot::{Condvar, Mutex, RwLock};
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -72,24 +83,28 @@ pub(crate) struct Pool {
 }
 
 struct Inner {
+    /// The only sender: `None` once shut down, which disconnects the
+    /// channel. Submitters hold the read side for the length of a `send`.
+    sender: RwLock<Option<Sender<Notified>>>,
+    /// Shared by every pool thread (and by shutdown, to cancel the queue).
+    jobs: Receiver<Notified>,
+    /// Threads between jobs; see the module docs.
+    idle: AtomicUsize,
+    /// Set by a shutdown that cancels queued jobs: a thread that receives
+    /// one afterwards cancels it instead of running it.
+    cancel_queued: AtomicBool,
     state: Mutex<State>,
-    work_available: Condvar,
     all_exited: Condvar,
-    /// Jobs in the queue, readable without the lock by spinning threads.
-    queued: AtomicUsize,
     config: PoolConfig,
     /// The runtime whose context blocking threads enter, if any.
     runtime: OnceLock<Weak<crate::scheduler::Shared>>,
 }
 
+/// Thread accounting, changed only when a thread starts or exits.
 #[derive(Default)]
 struct State {
-    queue: VecDeque<Notified>,
+    /// Threads that can still take work.
     threads: usize,
-    starting: usize,
-    spinning: usize,
-    idle: usize,
-    notified: usize,
     /// Threads that left their loop and are running their stop hook.
     stopping: usize,
     shutdown: bool,
@@ -104,12 +119,15 @@ impl State {
 
 impl Pool {
     pub(crate) fn new(config: PoolConfig) -> Pool {
+        let (sender, jobs) = crossbeam_channel::unbounded();
         Pool {
             inner: Arc::new(Inner {
+                sender: RwLock::new(Some(sender)),
+                jobs,
+                idle: AtomicUsize::new(0),
+                cancel_queued: AtomicBool::new(false),
                 state: Mutex::new(State::default()),
-                work_available: Condvar::new(),
                 all_exited: Condvar::new(),
-                queued: AtomicUsize::new(0),
                 config,
                 runtime: OnceLock::new(),
             }),
@@ -148,70 +166,75 @@ impl Pool {
 
     fn push(&self, job: Notified) {
         let inner = &self.inner;
-        let mut state = inner.state.lock();
-        if state.shutdown {
-            drop(state);
-            // SAFETY: blocking jobs are `Send` tasks: their closures may be
-            // dropped on any thread.
-            unsafe { job.shutdown() };
-            return;
-        }
-        state.queue.push_back(job);
-        inner.queued.store(state.queue.len(), Release);
-        self.ensure_progress(&mut state);
-    }
-
-    /// Makes sure someone will take the queue's next job: a spinning thread,
-    /// an idle one (woken), or a new one (if none is already starting).
-    fn ensure_progress(&self, state: &mut State) {
-        if state.queue.is_empty() || state.spinning > 0 {
-            return;
-        }
-        if state.idle > 0 {
-            state.idle -= 1;
-            state.notified += 1;
-            self.inner.work_available.notify_one();
-        } else if state.starting == 0
-            && state.threads < self.inner.config.max_threads
-            && !state.shutdown
         {
-            self.start_thread(state);
+            let sender = inner.sender.read();
+            let Some(sender) = sender.as_ref() else {
+                drop(sender);
+                // SAFETY: blocking jobs are `Send` tasks: their closures may
+                // be dropped on any thread.
+                unsafe { job.shutdown() };
+                return;
+            };
+            // Cannot fail: `inner.jobs` keeps the channel connected.
+            let _ = sender.send(job);
+        }
+        // Pairs with the fence in `retire_or_stay`: either we see the
+        // retiring thread's decrement (and start one), or it sees our job.
+        fence(SeqCst);
+        if inner.idle.load(Relaxed) == 0 {
+            self.grow();
         }
     }
 
-    fn start_thread(&self, state: &mut State) {
-        let config = &self.inner.config;
+    /// Starts a thread if jobs are queued, nobody is idle to take them and
+    /// the pool is below its limit.
+    fn grow(&self) {
+        let inner = &self.inner;
+        let mut state = inner.state.lock();
+        if state.shutdown
+            || state.threads >= inner.config.max_threads
+            || inner.jobs.is_empty()
+            || inner.idle.load(SeqCst) > 0
+        {
+            return;
+        }
+        let config = &inner.config;
         let mut builder = std::thread::Builder::new().name(config.thread_name.clone());
         if let Some(size) = config.stack_size {
             builder = builder.stack_size(size);
         }
         let pool = self.clone();
+        // The new thread is idle until its first job, so the submissions
+        // racing its start do not start more.
+        inner.idle.fetch_add(1, SeqCst);
         match builder.spawn(move || pool.run()) {
-            Ok(_) => {
-                state.threads += 1;
-                state.starting += 1;
-            }
+            Ok(_) => state.threads += 1,
             Err(error) => {
+                inner.idle.fetch_sub(1, SeqCst);
                 tracing::error!(%error, "failed to start a blocking thread");
                 if state.threads == 0 {
                     // Nobody could ever run the queue: fail the jobs loudly
                     // (they resolve to Cancelled) rather than hang.
-                    let jobs = std::mem::take(&mut state.queue);
-                    self.inner.queued.store(0, Release);
-                    for job in jobs {
-                        // SAFETY: blocking jobs are `Send` tasks: their closures may be
-                        // dropped on any thread.
-                        unsafe { job.shutdown() };
-                    }
+                    drop(state);
+                    self.cancel_queue();
                 }
             }
         }
     }
 
+    fn cancel_queue(&self) {
+        for job in self.inner.jobs.try_iter() {
+            // SAFETY: blocking jobs are `Send` tasks: their closures may be
+            // dropped on any thread.
+            unsafe { job.shutdown() };
+        }
+    }
+
     fn run(&self) {
         let inner = &self.inner;
-        // A panicking hook is contained: this thread must still reach the
-        // `starting -= 1` below, or no thread would ever start again.
+        // A panicking hook is contained: this thread is counted in
+        // `threads` and `idle`, and must reach its loop (and later its
+        // exit) to keep the counts true.
         if let Some(hook) = &inner.config.on_thread_start {
             crate::contain::contain(
                 format_args!("blocking thread"),
@@ -224,69 +247,27 @@ impl Pool {
             .get()
             .and_then(Weak::upgrade)
             .map(|shared| crate::context::enter(Handle::from_shared(shared)));
-
         CURRENT_POOL.with(|pool| pool.set(Arc::as_ptr(&self.inner) as usize));
-        let mut state = inner.state.lock();
-        state.starting -= 1;
-        'work: loop {
-            while let Some(job) = state.queue.pop_front() {
-                inner.queued.store(state.queue.len(), Release);
-                // More waiting: hand it to someone else (chained growth).
-                self.ensure_progress(&mut state);
-                drop(state);
+
+        // Counted idle since `grow`; every turn ends idle again.
+        while let Some(job) = self.next_job() {
+            // More waiting and nobody free: hand it on (chained growth).
+            if !inner.jobs.is_empty() && inner.idle.load(SeqCst) == 0 {
+                self.grow();
+            }
+            if inner.cancel_queued.load(Acquire) {
+                // SAFETY: blocking jobs are `Send` tasks: their closures may
+                // be dropped on any thread.
+                unsafe { job.shutdown() };
+            } else {
                 job.run();
-                state = inner.state.lock();
             }
-            if state.shutdown {
-                break;
-            }
-
-            state.spinning += 1;
-            drop(state);
-            for _ in 0..SPIN_ROUNDS {
-                if inner.queued.load(Acquire) > 0 {
-                    break;
-                }
-                std::hint::spin_loop();
-            }
-            state = inner.state.lock();
-            state.spinning -= 1;
-            if !state.queue.is_empty() {
-                continue;
-            }
-            // A shutdown while we spun notified the condvar with nobody on
-            // it: check before waiting, or we would sleep out the whole
-            // keep-alive (and `shutdown(true)` with us).
-            if state.shutdown {
-                break;
-            }
-
-            state.idle += 1;
-            loop {
-                let timed_out = inner
-                    .work_available
-                    .wait_for(&mut state, inner.config.keep_alive)
-                    .timed_out();
-                if state.notified > 0 {
-                    state.notified -= 1;
-                    continue 'work;
-                }
-                if state.shutdown || (timed_out && state.queue.is_empty()) {
-                    state.idle -= 1;
-                    break 'work;
-                }
-                if timed_out {
-                    // Work arrived without a notification meant for us.
-                    state.idle -= 1;
-                    continue 'work;
-                }
-            }
+            inner.idle.fetch_add(1, SeqCst);
         }
-        // No longer a thread that can take work, but still `stopping` until
-        // its hook has run, so whoever waits for the pool waits for hooks.
-        state.threads -= 1;
-        state.stopping += 1;
-        drop(state);
+
+        // `next_job` took this thread off `threads` and `idle`; it is
+        // `stopping` until its hook has run, so whoever waits for the pool
+        // waits for hooks.
         drop(_enter);
         // Contained too: `stopping` must come down, or shutdown would wait
         // its whole timeout for this thread.
@@ -305,25 +286,78 @@ impl Pool {
         CURRENT_POOL.with(|pool| pool.set(0));
     }
 
+    /// The next job for an idle thread, which stops being idle; `None`
+    /// when the thread should exit (already moved to `stopping`).
+    fn next_job(&self) -> Option<Notified> {
+        let inner = &self.inner;
+        loop {
+            if let Ok(job) = inner.jobs.try_recv() {
+                inner.idle.fetch_sub(1, SeqCst);
+                return Some(job);
+            }
+            for _ in 0..SPIN_ROUNDS {
+                if !inner.jobs.is_empty() {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+            if !inner.jobs.is_empty() {
+                continue;
+            }
+            match inner.jobs.recv_timeout(inner.config.keep_alive) {
+                Ok(job) => {
+                    inner.idle.fetch_sub(1, SeqCst);
+                    return Some(job);
+                }
+                // Shut down, and every queued job handed out.
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.retire(true);
+                    return None;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if self.retire(false) {
+                        return None;
+                    }
+                    // A job arrived as we timed out: stay for it.
+                }
+            }
+        }
+    }
+
+    /// Takes this idle thread out of the pool (`threads` to `stopping`),
+    /// unless a job is waiting and the exit is not `forced`. Returns
+    /// whether it retired.
+    fn retire(&self, forced: bool) -> bool {
+        let inner = &self.inner;
+        // Under the lock, like `grow`: a submitter that sees the pool full
+        // sees it before this thread left, when it was still idle.
+        let mut state = inner.state.lock();
+        inner.idle.fetch_sub(1, SeqCst);
+        // Pairs with the fence in `push`.
+        fence(SeqCst);
+        if !forced && !inner.jobs.is_empty() {
+            inner.idle.fetch_add(1, SeqCst);
+            return false;
+        }
+        state.threads -= 1;
+        state.stopping += 1;
+        true
+    }
+
     /// Stops the pool. `cancel_queued`: jobs that never started are
     /// cancelled (else they still run). Waits for the threads to finish
     /// until `deadline` (`None`: no wait; returns whether all finished).
     pub(crate) fn shutdown(&self, cancel_queued: bool, deadline: Option<Instant>) -> bool {
         let inner = &self.inner;
-        let mut state = inner.state.lock();
-        state.shutdown = true;
-        let cancelled = if cancel_queued {
-            inner.queued.store(0, Release);
-            std::mem::take(&mut state.queue)
-        } else {
-            VecDeque::new()
-        };
-        inner.work_available.notify_all();
-        drop(state);
-        for job in cancelled {
-            // SAFETY: blocking jobs are `Send` tasks: their closures may be
-            // dropped on any thread.
-            unsafe { job.shutdown() };
+        if cancel_queued {
+            inner.cancel_queued.store(true, Release);
+        }
+        inner.state.lock().shutdown = true;
+        // Waits out submissions in flight; dropping the sender disconnects
+        // the channel, which wakes every thread blocked in it.
+        drop(inner.sender.write().take());
+        if cancel_queued {
+            self.cancel_queue();
         }
         let others = self.others_than_caller();
         let Some(deadline) = deadline else {
