@@ -15,7 +15,7 @@ pub(crate) mod sync {
     pub(crate) use parking_lot::Mutex;
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use std::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
     }
 }
 
@@ -24,7 +24,7 @@ pub(crate) mod sync {
     pub(crate) use loom::sync::MutexGuard;
 
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
     }
 
     /// `loom`'s mutex with `parking_lot`'s signature (no poisoning).

@@ -12,15 +12,19 @@
 //! search at once, so stealing cannot thrash the queues.
 //!
 //! # Park/unpark protocol (no lost wake-up)
-//! Producer: (1) push the task to a queue; (2) `fence(SeqCst)`;
-//! (3) [`Idle::worker_to_notify`] reads `state`; if no one searches and some
-//! worker is parked, pop a sleeper, count it unparked and searching, and
-//! notify its poller.
+//! Producer ([`Idle::notify_after_push`]): (1) push the task to a queue;
+//! (2) `fence(SeqCst)`; (3) [`Idle::worker_to_notify`] reads `state`; if no
+//! one searches and some worker is parked, pop a sleeper, count it unparked
+//! and searching, and notify its poller.
 //!
-//! Parking worker: (1) [`Idle::transition_worker_to_parked`]: under the
-//! sleepers lock, decrement the counts (SeqCst) and push itself;
-//! (2) `fence(SeqCst)`; (3) re-check every queue; if work is visible,
-//! [`Idle::unpark_worker_by_id`] itself and run; otherwise wait in its poller.
+//! Parking worker ([`Idle::park_unless`]): (1)
+//! [`Idle::transition_worker_to_parked`]: under the sleepers lock, decrement
+//! the counts (SeqCst) and push itself; (2) `fence(SeqCst)`; (3) re-check
+//! every queue; if work is visible, [`Idle::unpark_worker_by_id`] itself
+//! and run; otherwise wait in its poller.
+//!
+//! Both halves live here, fences included, and the scheduler calls them;
+//! the loom models (`loom_idle.rs`) call the same two functions.
 //!
 //! The two SeqCst fences order (producer push, producer read) against
 //! (worker decrement, worker re-check): either the producer sees the worker
@@ -36,7 +40,7 @@
 //! it will run next; the last searcher to find work while more is visible
 //! (`worker.rs`, `run_task`); the monitor when a peer stalls; shutdown.
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
 
 /// `searching` lives above this bit; `unparked` below.
@@ -62,6 +66,33 @@ impl Idle {
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
             num_workers,
         }
+    }
+
+    /// The producer's half of the protocol, called after the new work is
+    /// in a queue every worker checks before it sleeps: the parked worker
+    /// to notify, if any.
+    pub(crate) fn notify_after_push(&self) -> Option<usize> {
+        // Pairs with the fence in `park_unless`.
+        fence(SeqCst);
+        self.worker_to_notify()
+    }
+
+    /// The parking worker's half of the protocol: lists `worker` as
+    /// parked, then asks `has_work` (which must check every queue a
+    /// producer could have pushed to). `None`: sleep, a producer that
+    /// pushes from now on sees this worker parked. `Some(searching)`: work
+    /// is visible, so the worker stays up; `searching` is true if a
+    /// producer had already picked it (it counts as a searcher).
+    pub(crate) fn park_unless(
+        &self,
+        worker: usize,
+        is_searching: bool,
+        has_work: impl FnOnce() -> bool,
+    ) -> Option<bool> {
+        self.transition_worker_to_parked(worker, is_searching);
+        // Pairs with the fence in `notify_after_push`.
+        fence(SeqCst);
+        has_work().then(|| self.unpark_worker_by_id(worker))
     }
 
     /// Picks a parked worker to wake for new work, or `None` if a searching

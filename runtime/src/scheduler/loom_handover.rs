@@ -15,6 +15,13 @@
 //!   waiting on readiness that was dispatched. (The kernel's part, one
 //!   drainer per edge, is the epoll contract and not modelled.) The first
 //!   model fails if `clear_readiness` ignores the event tick.
+//!
+//! Then the shard's and the readiness word's own races, with the same
+//! helpers: a `Sleep` dropped while its timer fires (woken at most once,
+//! its entry freed); a timer inserted from another thread ahead of the
+//! owner's earliest (the owner's lock-free hint, read after the notify,
+//! shortens its park; fails if `insert` does not lower the hint); one edge
+//! reaching every shared waiter (two `accept`s) while they register.
 
 use super::lifo::LifoSlot;
 use crate::reactor::{Direction, ScheduledIo};
@@ -225,5 +232,132 @@ fn loom_readiness_dispatched_by_two_drainers_reaches_the_waiting_task() {
                 "bytes arrived and were dispatched, yet the task sleeps unwoken"
             );
         }
+    });
+}
+
+// ---- The timer shard's and the readiness word's own races -------------
+// (not specific to a hand-over, but the same shipped types and helpers).
+
+#[test]
+fn loom_a_sleep_dropped_while_its_timer_fires_is_woken_at_most_once_and_freed() {
+    loom::model(|| {
+        let shard = Arc::new(TimerShard::new());
+        let (waker, count) = counting_waker();
+        let (key, _) = shard.insert(5, waker).unwrap();
+        let helper = {
+            let shard = shard.clone();
+            thread::spawn(move || fire(&shard, 10, true))
+        };
+        // `Sleep::drop` on the task's thread, racing the fire.
+        shard.remove(key);
+        helper.join().unwrap();
+        assert!(count.0.load(SeqCst) <= 1, "woken twice");
+        assert_eq!(
+            shard.next_deadline_locked(),
+            None,
+            "the entry outlived its Sleep"
+        );
+        // The owner's lock-free pass agrees: nothing left to fire.
+        let mut fired = Vec::new();
+        shard.process(20, &mut fired, false);
+        assert!(fired.is_empty(), "a removed timer fired");
+    });
+}
+
+#[test]
+fn loom_an_earlier_timer_from_another_thread_shortens_the_owners_park() {
+    use loom::sync::atomic::{AtomicBool, Ordering::*};
+    loom::model(|| {
+        // The owner's shard has a timer at 100; another thread inserts one
+        // at 20 and, told it is now the earliest, notifies the owner (the
+        // poller's notify, modelled by a release flag). The owner computes
+        // its park deadline from the lock-free hint, and again whenever a
+        // notify ended its park.
+        let shard = Arc::new(TimerShard::new());
+        let (late, _) = counting_waker();
+        let (late_key, _) = shard.insert(100, late).unwrap();
+        let notified = Arc::new(AtomicBool::new(false));
+        let inserter = {
+            let (shard, notified) = (shard.clone(), notified.clone());
+            thread::spawn(move || {
+                let (early, _) = counting_waker();
+                let (key, earliest) = shard.insert(20, early).unwrap();
+                if earliest {
+                    notified.store(true, Release);
+                }
+                key
+            })
+        };
+        let park_until = |shard: &TimerShard| {
+            let mut fired = Vec::new();
+            shard.process(10, &mut fired, false)
+        };
+        // Consumes a notify (compare_exchange, not swap: loom's
+        // `AtomicBool::swap` is unreliable, tokio-rs/loom#389).
+        let take_notify = || {
+            notified
+                .compare_exchange(true, false, Acquire, Relaxed)
+                .is_ok()
+        };
+        let mut deadline = park_until(&shard);
+        if take_notify() {
+            deadline = park_until(&shard);
+        }
+        let early_key = inserter.join().unwrap();
+        // A notify that came after the owner's check is kept by the
+        // poller: the park it would have entered ends at once.
+        if take_notify() {
+            deadline = park_until(&shard);
+        }
+        assert_eq!(
+            deadline,
+            Some(20),
+            "the owner would oversleep the new timer"
+        );
+        shard.remove(early_key);
+        shard.remove(late_key);
+    });
+}
+
+#[test]
+fn loom_one_edge_wakes_every_shared_waiter() {
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(3);
+    model.check(|| {
+        // Two futures waiting on one socket's `&self` operation (two
+        // `accept`s), registering while the edge is dispatched.
+        let io = Arc::new(ScheduledIo::new());
+        {
+            let mut cx = Context::from_waker(Waker::noop());
+            let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, Direction::Read) else {
+                panic!("a new source starts readable")
+            };
+            io.clear_readiness(ev);
+        }
+        let waiter = |io: &ScheduledIo| {
+            let (waker, woken) = counting_waker();
+            let mut key = None;
+            let mut cx = Context::from_waker(&waker);
+            let ready = io
+                .poll_ready_shared(&mut cx, Direction::Read, &mut key)
+                .is_ready();
+            (ready, woken)
+        };
+        let other = {
+            let io = io.clone();
+            thread::spawn(move || waiter(&io))
+        };
+        let bytes = AtomicUsize::new(0);
+        let (ready, woken) = waiter(&io);
+        arrive_and_dispatch(&io, &bytes);
+        let (other_ready, other_woken) = other.join().unwrap();
+        assert!(
+            ready || woken.0.load(SeqCst) == 1,
+            "a waiter missed the edge"
+        );
+        assert!(
+            other_ready || other_woken.0.load(SeqCst) == 1,
+            "a waiter registering during the dispatch missed the edge"
+        );
     });
 }

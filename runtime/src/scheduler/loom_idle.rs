@@ -1,14 +1,18 @@
 //! Loom models of the park/unpark protocol (`idle.rs`): whatever the
 //! interleaving, new work is either seen by the worker that is going to
 //! sleep, or that worker (or another) is notified.
+//!
+//! The workers and producers here call the protocol's two shipped halves,
+//! [`Idle::park_unless`] and [`Idle::notify_after_push`] (fences
+//! included), exactly as `worker.rs` and `Shared::notify_parked` do. Only
+//! the queue is a stand-in: a counter accessed with relaxed atomics, so
+//! nothing but the protocol's own fences orders it against the counts.
 
 use super::idle::Idle;
-use loom::sync::atomic::{fence, AtomicUsize, Ordering::*};
+use loom::sync::atomic::{AtomicUsize, Ordering::*};
 use loom::sync::Arc;
 use loom::thread;
 
-/// The queue, reduced to its length; relaxed accesses, so only the
-/// protocol's fences order it.
 fn push(queue: &AtomicUsize) {
     queue.fetch_add(1, Relaxed);
 }
@@ -23,21 +27,12 @@ fn loom_no_lost_wakeup_when_work_arrives_as_a_worker_parks() {
         let idle = Arc::new(Idle::new(1));
         let queue = Arc::new(AtomicUsize::new(0));
         let (i, q) = (idle.clone(), queue.clone());
-        let worker = thread::spawn(move || {
-            i.transition_worker_to_parked(0, false);
-            fence(SeqCst);
-            let saw = has_work(&q);
-            if saw {
-                i.unpark_worker_by_id(0);
-            }
-            saw
-        });
+        let worker = thread::spawn(move || i.park_unless(0, false, || has_work(&q)).is_some());
         push(&queue);
-        fence(SeqCst);
-        let notified = idle.worker_to_notify();
-        let saw = worker.join().unwrap();
+        let notified = idle.notify_after_push();
+        let stayed_up = worker.join().unwrap();
         assert!(
-            saw || notified == Some(0),
+            stayed_up || notified == Some(0),
             "the task would sit in the queue with its worker asleep"
         );
     });
@@ -49,7 +44,7 @@ fn loom_a_searching_worker_that_parks_still_sees_new_work() {
         // Worker 1 is asleep; worker 0 is searching, so a producer relies on
         // worker 0 instead of waking worker 1.
         let idle = Arc::new(Idle::new(2));
-        idle.transition_worker_to_parked(1, false);
+        assert!(idle.park_unless(1, false, || false).is_none());
         assert!(idle.try_transition_to_searching());
         let queue = Arc::new(AtomicUsize::new(0));
         let (i, q) = (idle.clone(), queue.clone());
@@ -58,19 +53,55 @@ fn loom_a_searching_worker_that_parks_still_sees_new_work() {
                 i.transition_worker_from_searching();
                 return true;
             }
-            i.transition_worker_to_parked(0, true);
-            fence(SeqCst);
-            let saw = has_work(&q);
-            if saw {
-                i.unpark_worker_by_id(0);
-            }
-            saw
+            i.park_unless(0, true, || has_work(&q)).is_some()
         });
         push(&queue);
-        fence(SeqCst);
-        let notified = idle.worker_to_notify();
-        let saw = searcher.join().unwrap();
-        assert!(saw || notified.is_some(), "nobody will run the new task");
+        let notified = idle.notify_after_push();
+        let stayed_up = searcher.join().unwrap();
+        assert!(
+            stayed_up || notified.is_some(),
+            "nobody will run the new task"
+        );
+    });
+}
+
+#[test]
+fn loom_two_producers_and_a_parking_worker_wake_someone_and_nobody_twice() {
+    loom::model(|| {
+        // Worker 1 is asleep; worker 0 is about to park; two producers push
+        // a task each. Either worker 0 stays up, or some sleeper is
+        // notified; and the re-check under the sleepers lock keeps the two
+        // producers from both waking a worker for one burst.
+        let idle = Arc::new(Idle::new(2));
+        assert!(idle.park_unless(1, false, || false).is_none());
+        let queue = Arc::new(AtomicUsize::new(0));
+        let producer = {
+            let (idle, queue) = (idle.clone(), queue.clone());
+            thread::spawn(move || {
+                push(&queue);
+                idle.notify_after_push()
+            })
+        };
+        let worker = {
+            let (idle, queue) = (idle.clone(), queue.clone());
+            thread::spawn(move || idle.park_unless(0, false, || has_work(&queue)).is_some())
+        };
+        push(&queue);
+        let mine = idle.notify_after_push();
+        let theirs = producer.join().unwrap();
+        let stayed_up = worker.join().unwrap();
+        assert!(
+            stayed_up || mine.is_some() || theirs.is_some(),
+            "two tasks queued and every worker asleep"
+        );
+        assert!(
+            mine.is_none() || mine != theirs,
+            "one sleeper notified twice"
+        );
+        assert!(
+            mine.is_none() || theirs.is_none(),
+            "two wake-ups for one burst: the first woken counts as searching"
+        );
     });
 }
 

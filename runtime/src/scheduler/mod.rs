@@ -60,6 +60,7 @@
 //! stranded in a queue nobody will read).
 
 pub(crate) mod idle;
+mod inbox;
 mod lifo;
 pub(crate) mod monitor;
 pub(crate) mod park;
@@ -69,6 +70,8 @@ pub(crate) mod worker;
 mod loom_handover;
 #[cfg(all(test, runtime_loom))]
 mod loom_idle;
+#[cfg(all(test, runtime_loom))]
+mod loom_inbox;
 #[cfg(all(test, not(runtime_loom)))]
 mod tests;
 
@@ -80,6 +83,7 @@ use crate::task::{Header, Meta, Notified, RawTask, Schedule, Task, TaskId};
 use crate::time::{Clock, TimerShard};
 use crossbeam_deque::{Injector, Steal, Stealer};
 use idle::Idle;
+use inbox::LocalInbox;
 use lifo::LifoSlot;
 use monitor::{Monitor, Pulse, OWN_IO_KEY};
 use parking_lot::Mutex;
@@ -115,8 +119,7 @@ pub(crate) struct Remote {
     /// stall that peer's set too (`monitor.rs`).
     pub(crate) poller: polling::Poller,
     /// `spawn_local` tasks woken from other threads, for this worker only.
-    local_inbox: Mutex<VecDeque<Notified>>,
-    local_inbox_len: AtomicUsize,
+    local_inbox: LocalInbox<Notified>,
     pub(crate) timers: TimerShard,
     /// This loop's I/O sources.
     pub(crate) io: IoDriver,
@@ -155,8 +158,7 @@ impl Remote {
             },
             stealer,
             poller,
-            local_inbox: Mutex::new(VecDeque::new()),
-            local_inbox_len: AtomicUsize::new(0),
+            local_inbox: LocalInbox::new(),
             timers: TimerShard::new(),
             io,
             stalled: AtomicBool::new(false),
@@ -317,10 +319,7 @@ impl Shared {
 
     /// Wakes one parked worker if no worker is searching (`idle.rs`).
     pub(crate) fn notify_parked(&self) {
-        // Pairs with the fence a parking worker issues before re-checking
-        // the queues (`idle.rs`, park/unpark protocol).
-        fence(SeqCst);
-        if let Some(worker) = self.idle.worker_to_notify() {
+        if let Some(worker) = self.idle.notify_after_push() {
             tracing::trace!(worker, "unpark");
             self.wake_worker(worker);
         }
@@ -335,7 +334,7 @@ impl Shared {
     /// True if some queue a worker could take from is non-empty.
     pub(crate) fn has_visible_work(&self, worker: usize) -> bool {
         !self.injector.is_empty()
-            || self.remotes[worker].local_inbox_len.load(SeqCst) > 0
+            || self.remotes[worker].local_inbox.has_work()
             || self.remotes.iter().any(|r| !r.stealer.is_empty())
     }
 
@@ -367,27 +366,24 @@ impl Shared {
     /// The caller keeps `self` alive for the whole call, as for
     /// [`push_remote`](Self::push_remote).
     fn push_local_inbox(&self, owner: usize, task: Notified) {
-        let remote = &self.remotes[owner];
-        remote.local_inbox.lock().push_back(task);
-        remote.local_inbox_len.fetch_add(1, SeqCst);
-        if self.shutdown.load(SeqCst) {
+        let shutting_down = || self.shutdown.load(SeqCst);
+        match self.remotes[owner].local_inbox.push(task, shutting_down) {
+            None => self.wake_worker(owner),
             // The owner may be gone. The registry still holds a reference
             // to every unfinished local task, so this drop frees nothing
             // that the owner has not already shut down.
-            self.take_local_inbox(owner);
-            return;
+            Some(orphans) => drop(orphans),
         }
-        self.wake_worker(owner);
     }
 
     pub(crate) fn take_local_inbox(&self, owner: usize) -> VecDeque<Notified> {
-        let remote = &self.remotes[owner];
-        if remote.local_inbox_len.load(SeqCst) == 0 {
-            return VecDeque::new();
-        }
-        let mut inbox = remote.local_inbox.lock();
-        remote.local_inbox_len.store(0, SeqCst);
-        std::mem::take(&mut *inbox)
+        self.remotes[owner].local_inbox.take()
+    }
+
+    /// The owner's last look at its inbox, once it has seen the shutdown
+    /// flag (`inbox.rs`).
+    pub(crate) fn close_local_inbox(&self, owner: usize) -> VecDeque<Notified> {
+        self.remotes[owner].local_inbox.close()
     }
 
     // ---- Timers ----------------------------------------------------------

@@ -404,11 +404,11 @@ impl Core {
         let pulse = &remote.hot.pulse;
         let was_searching = self.searching.replace(false);
         pulse.set_parked();
-        idle.transition_worker_to_parked(self.index, was_searching);
-        // Pairs with the fence in `Shared::notify_parked`.
-        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
-        if self.shared.is_shutdown() || self.shared.has_visible_work(self.index) {
-            self.searching.set(idle.unpark_worker_by_id(self.index));
+        let stay_up = idle.park_unless(self.index, was_searching, || {
+            self.shared.is_shutdown() || self.shared.has_visible_work(self.index)
+        });
+        if let Some(searching) = stay_up {
+            self.searching.set(searching);
             pulse.clear_parked(&self.shared.monitor);
             return;
         }
@@ -505,7 +505,7 @@ impl Core {
         drop(self.remote().hot.lifo.take());
         while self.local.pop().is_some() {}
         self.local_only.borrow_mut().clear();
-        self.shared.take_local_inbox(self.index);
+        self.shared.close_local_inbox(self.index);
     }
 }
 
