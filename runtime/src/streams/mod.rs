@@ -27,6 +27,8 @@
 
 mod connection;
 mod error;
+#[cfg(any(test, fuzzing))]
+pub(crate) mod model;
 mod reader;
 mod server;
 mod writer;

@@ -70,7 +70,7 @@ const READ_CHUNK: usize = 64 * 1024;
 /// # }).unwrap();
 /// ```
 pub struct StreamReader {
-    half: OwnedReadHalf,
+    source: Source,
     /// # Invariant
     /// `start <= end <= buf.len()`; `buf[start..end]` is unread data.
     buf: Vec<u8>,
@@ -87,12 +87,27 @@ pub struct StreamReader {
 impl StreamReader {
     pub(crate) fn new(half: OwnedReadHalf, limit: usize, closed: Arc<AtomicBool>) -> StreamReader {
         StreamReader {
-            half,
+            source: Source::Socket(half),
             buf: Vec::new(),
             start: 0,
             end: 0,
             eof: false,
             closed,
+            limit,
+        }
+    }
+
+    /// A reader of scripted chunks (one per read, then end of stream), for
+    /// the property tests and the fuzz target (`model.rs`).
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn from_chunks(chunks: Vec<Vec<u8>>, limit: usize) -> StreamReader {
+        StreamReader {
+            source: Source::Chunks(chunks.into()),
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
+            closed: Arc::new(AtomicBool::new(false)),
             limit,
         }
     }
@@ -116,7 +131,11 @@ impl StreamReader {
 
     /// The remote address of the connection.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.half.peer_addr()
+        match &self.source {
+            Source::Socket(half) => half.peer_addr(),
+            #[cfg(any(test, fuzzing))]
+            Source::Chunks(_) => Err(io::ErrorKind::NotConnected.into()),
+        }
     }
 
     /// Reads up to `n` bytes: what is buffered, or else what one socket
@@ -294,13 +313,42 @@ impl StreamReader {
         // state changes (invariant 3). A close while it waits wakes it (the
         // shutdown makes the socket readable); whatever the socket then
         // says, EOF or a reset, the stream has simply ended.
-        match self.half.read(&mut self.buf[self.end..]).await {
+        match self.source.read(&mut self.buf[self.end..]).await {
             Ok(0) => self.eof = true,
             Ok(n) => self.end += n,
             Err(_) if self.closed_by_writer() => self.eof = true,
             Err(error) => return Err(error),
         }
         Ok(())
+    }
+}
+
+/// Where a reader's bytes come from.
+enum Source {
+    Socket(OwnedReadHalf),
+    /// Scripted reads: each returns (up to the buffer's room) the next
+    /// chunk; none left is end of stream. Never pending.
+    #[cfg(any(test, fuzzing))]
+    Chunks(std::collections::VecDeque<Vec<u8>>),
+}
+
+impl Source {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::Socket(half) => half.read(buf).await,
+            #[cfg(any(test, fuzzing))]
+            Source::Chunks(chunks) => {
+                let Some(mut chunk) = chunks.pop_front() else {
+                    return Ok(0);
+                };
+                let n = chunk.len().min(buf.len());
+                buf[..n].copy_from_slice(&chunk[..n]);
+                if n < chunk.len() {
+                    chunks.push_front(chunk.split_off(n));
+                }
+                Ok(n)
+            }
+        }
     }
 }
 

@@ -179,8 +179,15 @@ impl Wheel {
         self.elapsed
     }
 
-    /// The first occupied slot of `level` at or after `elapsed`, and the
-    /// tick at which that slot starts.
+    /// The first occupied slot of `level` after `elapsed`'s, and the tick
+    /// at which that slot starts.
+    ///
+    /// `elapsed`'s own slot comes last: no entry of this turn can be in it
+    /// (invariant 2 puts such an entry on a lower level), so whatever it
+    /// holds is the top level's next turn, a deadline clamped to the
+    /// horizon that wrapped around. Scanning it first would report that
+    /// far deadline ahead of nearer ones in later slots (found by the
+    /// `the_wheel_matches_a_btreemap` property test).
     fn next_slot(&self, level: usize) -> Option<(usize, u64)> {
         let occupied = self.levels[level].occupied;
         if occupied == 0 {
@@ -188,9 +195,9 @@ impl Wheel {
         }
         let slot_range = slot_range(level);
         let level_range = slot_range * SLOTS as u64;
-        let now_slot = (self.elapsed / slot_range) & SLOT_MASK;
-        let zeros = occupied.rotate_right(now_slot as u32).trailing_zeros() as u64;
-        let slot = (zeros + now_slot) & SLOT_MASK;
+        let first = ((self.elapsed / slot_range) + 1) & SLOT_MASK;
+        let zeros = occupied.rotate_right(first as u32).trailing_zeros() as u64;
+        let slot = (zeros + first) & SLOT_MASK;
         let level_start = self.elapsed & !(level_range - 1);
         let mut deadline = level_start + slot * slot_range;
         if deadline <= self.elapsed {
@@ -257,6 +264,9 @@ fn level_for(elapsed: u64, when: u64) -> usize {
 #[cfg(all(test, not(runtime_loom)))]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+    use std::sync::atomic::Ordering::SeqCst;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::task::Wake;
@@ -409,6 +419,106 @@ mod tests {
                         assert!(next <= model_next, "next expiration must never be late");
                     }
                     assert_eq!(wheel.next_expiration().is_some(), next_model.is_some());
+                }
+            }
+        }
+    }
+
+    /// The proptest's first find: a deadline clamped to the horizon lands
+    /// in the top level's current slot (its next turn) and used to hide a
+    /// nearer timer in a later top-level slot from `next_expiration`.
+    #[test]
+    fn a_wrapped_far_deadline_does_not_hide_a_nearer_one() {
+        let (w, _) = wakers(2);
+        let mut wheel = Wheel::new();
+        let mut fired = Vec::new();
+        wheel.insert(1 << 30, w[0].clone()).unwrap();
+        wheel.poll(1, &mut fired);
+        wheel.insert(1 + MAX_DURATION, w[1].clone()).unwrap();
+        assert_eq!(wheel.next_expiration(), Some(1 << 30));
+        wheel.poll(1 << 30, &mut fired);
+        assert_eq!(fired.len(), 1, "the nearer timer fires at its deadline");
+    }
+
+    #[derive(Clone, Debug)]
+    enum WheelOp {
+        /// A timer this many ticks from now.
+        Insert(u64),
+        /// Cancels the n-th (mod count) timer inserted so far, fired or not.
+        Cancel(usize),
+        /// Moves time forward and fires what is due.
+        Advance(u64),
+    }
+
+    fn wheel_op() -> impl Strategy<Value = WheelOp> {
+        // Delays and steps at every level's scale, past the horizon too.
+        let span = || prop_oneof![0..64u64, 0..4_096u64, 0..MAX_DURATION * 2];
+        prop_oneof![
+            3 => span().prop_map(|d| WheelOp::Insert(d + 1)),
+            1 => any::<usize>().prop_map(WheelOp::Cancel),
+            2 => span().prop_map(WheelOp::Advance),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        /// The wheel against a `BTreeMap` of pending deadlines: each timer
+        /// fires exactly once, at the first poll at or after its (clamped)
+        /// deadline, never after its cancellation; `next_expiration` is
+        /// never later than the earliest pending deadline.
+        #[test]
+        fn the_wheel_matches_a_btreemap(ops in prop::collection::vec(wheel_op(), 1..120)) {
+            let (w, counts) = wakers(ops.len());
+            let mut wheel = Wheel::new();
+            let mut now = 0u64;
+            // (when, ordinal) -> key, for timers not fired nor cancelled.
+            let mut pending: BTreeMap<(u64, usize), usize> = BTreeMap::new();
+            // key, when, and for a cancelled timer its wake count then.
+            let mut inserted: Vec<(usize, u64, Option<usize>)> = Vec::new();
+            for op in ops {
+                match op {
+                    WheelOp::Insert(delay) => {
+                        let ordinal = inserted.len();
+                        let when = (now + delay).min(wheel.elapsed() + MAX_DURATION);
+                        let key = wheel.insert(now + delay, w[ordinal].clone()).unwrap();
+                        pending.insert((when, ordinal), key);
+                        inserted.push((key, when, None));
+                    }
+                    WheelOp::Cancel(n) if !inserted.is_empty() => {
+                        let ordinal = n % inserted.len();
+                        let (key, when, cancelled) = &mut inserted[ordinal];
+                        if cancelled.is_none() {
+                            *cancelled = Some(counts[ordinal].load(SeqCst));
+                            wheel.remove(*key);
+                            pending.remove(&(*when, ordinal));
+                        }
+                    }
+                    WheelOp::Cancel(_) => {}
+                    WheelOp::Advance(step) => {
+                        now += step;
+                        let mut fired = Vec::new();
+                        wheel.poll(now, &mut fired);
+                        fired.into_iter().for_each(Waker::wake);
+                        let due: Vec<_> = pending.range(..(now + 1, 0)).map(|(k, _)| *k).collect();
+                        for at in due {
+                            pending.remove(&at);
+                        }
+                        for (ordinal, (_, when, cancelled)) in inserted.iter().enumerate() {
+                            let count = counts[ordinal].load(SeqCst);
+                            let expected = cancelled.unwrap_or(usize::from(*when <= now));
+                            prop_assert_eq!(count, expected, "timer {} due at {} (now {})", ordinal, when, now);
+                        }
+                        match (wheel.next_expiration(), pending.keys().next()) {
+                            (Some(next), Some(&(earliest, _))) => {
+                                prop_assert!(next <= earliest, "next {next} later than {earliest}")
+                            }
+                            (None, None) => {}
+                            (next, earliest) => {
+                                prop_assert!(false, "next {next:?}, pending {earliest:?}")
+                            }
+                        }
+                    }
                 }
             }
         }
