@@ -91,6 +91,19 @@ mod sys;
 pub mod task;
 pub mod time;
 
+/// Entry points for the fuzz targets in `fuzz/`, built only under
+/// `--cfg fuzzing` (which `cargo fuzz` sets); not part of the API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzz {
+    /// Runs one `StreamReader` case decoded from `input` (limit, chunk
+    /// sizes, calls, data) against the model in `streams/model.rs`;
+    /// panics where the reader and the model disagree.
+    pub fn stream_reader(input: &[u8]) {
+        crate::streams::model::check_bytes(input);
+    }
+}
+
 pub use blocking::{run_in_executor, spawn_blocking, to_thread, ThreadPoolExecutor};
 pub use builder::{
     Builder, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_MAX_BLOCKING_THREADS,

@@ -129,7 +129,8 @@ fn run(maxsize: usize, ops: &[Op]) -> Result<(), TestCaseError> {
         ..Model::default()
     };
     let mut getters: Vec<(u64, Fut<'_, Result<u32, runtime::sync::QueueShutDown>>)> = Vec::new();
-    let mut putters: Vec<(u64, Fut<'_, Result<(), runtime::sync::QueueShutDown<u32>>>)> = Vec::new();
+    let mut putters: Vec<(u64, Fut<'_, Result<(), runtime::sync::QueueShutDown<u32>>>)> =
+        Vec::new();
     let (mut next_item, mut next_id) = (0u32, 0u64);
     for op in ops {
         match *op {

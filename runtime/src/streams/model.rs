@@ -147,6 +147,34 @@ pub(crate) fn check(data: &[u8], sizes: &[usize], limit: usize, ops: &[Op]) {
     assert!(reader.at_eof());
 }
 
+/// Decodes fuzzer input into a case for [`check`] and runs it: byte 0 the
+/// limit, then a count and that many chunk sizes, then a count and that
+/// many two-byte ops, then the data.
+pub(crate) fn check_bytes(input: &[u8]) {
+    let mut bytes = input.iter().copied();
+    let mut next = || bytes.next().unwrap_or(0);
+    let limit = usize::from(next() % 24);
+    let sizes: Vec<usize> = (0..1 + next() % 4)
+        .map(|_| 1 + usize::from(next() % 16))
+        .collect();
+    let ops: Vec<Op> = (0..next() % 12)
+        .map(|_| {
+            let (kind, arg) = (next(), next());
+            let alphabet = |b: u8| b"ab\n"[usize::from(b % 3)];
+            match kind % 4 {
+                0 => Op::Read(usize::from(arg % 16)),
+                1 => Op::ReadExactly(usize::from(arg % 16)),
+                2 => Op::ReadLine,
+                _ if arg & 0x80 == 0 => Op::ReadUntil(vec![alphabet(arg)]),
+                _ => Op::ReadUntil(vec![alphabet(arg), alphabet(arg >> 2)]),
+            }
+        })
+        .collect();
+    let header = 3 + sizes.len() + 2 * ops.len();
+    let data = input.get(header..).unwrap_or_default();
+    check(data, &sizes, limit, &ops);
+}
+
 #[derive(Debug)]
 enum Predicted {
     /// Succeeds with this many bytes.
@@ -191,6 +219,15 @@ mod tests {
             ops in prop::collection::vec(op(), 0..10),
         ) {
             check(&data, &sizes, limit, &ops);
+        }
+    }
+
+    /// The fuzz target's decoder (`fuzz/`), on inputs of every length.
+    #[test]
+    fn the_fuzz_decoder_accepts_any_input() {
+        for len in 0..64u8 {
+            let input: Vec<u8> = (0..len).map(|i| i.wrapping_mul(37) ^ len).collect();
+            check_bytes(&input);
         }
     }
 
