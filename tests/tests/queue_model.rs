@@ -121,6 +121,8 @@ fn poll<F: Future + ?Sized>(future: Pin<&mut F>) -> Poll<F::Output> {
 }
 
 type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+type GetFut<'a> = Fut<'a, Result<u32, runtime::sync::QueueShutDown>>;
+type PutFut<'a> = Fut<'a, Result<(), runtime::sync::QueueShutDown<u32>>>;
 
 fn run(maxsize: usize, ops: &[Op]) -> Result<(), TestCaseError> {
     let queue = Queue::<u32>::new(maxsize);
@@ -128,9 +130,8 @@ fn run(maxsize: usize, ops: &[Op]) -> Result<(), TestCaseError> {
         maxsize,
         ..Model::default()
     };
-    let mut getters: Vec<(u64, Fut<'_, Result<u32, runtime::sync::QueueShutDown>>)> = Vec::new();
-    let mut putters: Vec<(u64, Fut<'_, Result<(), runtime::sync::QueueShutDown<u32>>>)> =
-        Vec::new();
+    let mut getters: Vec<(u64, GetFut<'_>)> = Vec::new();
+    let mut putters: Vec<(u64, PutFut<'_>)> = Vec::new();
     let (mut next_item, mut next_id) = (0u32, 0u64);
     for op in ops {
         match *op {
