@@ -5,5 +5,6 @@
 
 fn main() -> std::process::ExitCode {
     let server = std::path::Path::new(env!("CARGO_BIN_EXE_http_server"));
-    runtime_benches::harness::main(Some(server))
+    let memory = std::path::Path::new(env!("CARGO_BIN_EXE_memory"));
+    runtime_benches::harness::main(Some(server), Some(memory))
 }

@@ -12,7 +12,8 @@
 //! * `--samples N` — sample rounds per workload (default 15);
 //! * `--workers N` — worker threads for every runtime (default: CPUs);
 //! * `--only a,b` — run only these workloads (see [`Workload::name`]);
-//!   `http_wrk` selects the wrk-driven rows (`wrk.rs`), which a full run
+//!   `http_wrk` selects the wrk-driven rows (`wrk.rs`) and
+//!   `memory_per_task` the memory row (`memory.rs`), which a full run
 //!   (`--bench`) includes and a smoke pass never runs.
 //!
 //! `cargo bench` also passes `--bench`. Without it (as under
@@ -46,6 +47,9 @@ pub struct Config {
     /// Whether to run the `http_wrk` rows (`--only http_wrk`, or no
     /// `--only`; full runs only).
     pub wrk: bool,
+    /// Whether to run the `memory_per_task` row (`--only memory_per_task`,
+    /// or no `--only`; full runs only).
+    pub memory: bool,
 }
 
 const USAGE: &str = "usage: cargo bench -p runtime-benches -- \
@@ -53,6 +57,9 @@ const USAGE: &str = "usage: cargo bench -p runtime-benches -- \
 
 /// The `--only` name of the wrk-driven rows (`wrk.rs`).
 pub const WRK_ROWS: &str = "http_wrk";
+
+/// The `--only` name of the memory row (`memory.rs`).
+pub const MEMORY_ROW: &str = "memory_per_task";
 
 impl Config {
     /// Parses the arguments (without the program name).
@@ -63,6 +70,7 @@ impl Config {
             workloads: Workload::ALL.to_vec(),
             bench: false,
             wrk: true,
+            memory: true,
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -84,21 +92,26 @@ impl Config {
                     let list = value()?;
                     let mut chosen = Vec::new();
                     cfg.wrk = false;
+                    cfg.memory = false;
                     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                         if name == WRK_ROWS {
                             cfg.wrk = true;
                             continue;
                         }
+                        if name == MEMORY_ROW {
+                            cfg.memory = true;
+                            continue;
+                        }
                         let w = Workload::from_name(name).ok_or_else(|| {
                             let names: Vec<_> = Workload::ALL.iter().map(|w| w.name()).collect();
                             format!(
-                                "unknown workload `{name}`; known: {}, {WRK_ROWS}",
+                                "unknown workload `{name}`; known: {}, {WRK_ROWS}, {MEMORY_ROW}",
                                 names.join(", ")
                             )
                         })?;
                         chosen.push(w);
                     }
-                    if chosen.is_empty() && !cfg.wrk {
+                    if chosen.is_empty() && !cfg.wrk && !cfg.memory {
                         return Err(format!("--only needs at least one workload\n{USAGE}"));
                     }
                     cfg.workloads = Workload::ALL
@@ -161,6 +174,8 @@ pub enum Metric {
     /// every other row). In the minimums table: the best rate, from the
     /// fastest run.
     Rate,
+    /// Bytes; lower is better.
+    Bytes,
 }
 
 /// One table row: stats per runtime, in [`COLUMNS`] order.
@@ -180,6 +195,7 @@ impl Row {
             Metric::Time | Metric::Lateness => fmt_secs(value),
             Metric::Speedup => format!("{value:.2}×"),
             Metric::Rate => fmt_rate(value),
+            Metric::Bytes => format!("{value:.0} B"),
         }
     }
 
@@ -191,7 +207,9 @@ impl Row {
             // Higher is better: best peer over ours, so that below 1.00
             // still reads "runtime is ahead".
             Metric::Rate => peers.fold(0.0, f64::max) / ours,
-            Metric::Time | Metric::Lateness => ours / peers.fold(f64::INFINITY, f64::min),
+            Metric::Time | Metric::Lateness | Metric::Bytes => {
+                ours / peers.fold(f64::INFINITY, f64::min)
+            }
         };
         if ratio.is_finite() && ratio > 0.0 {
             format!("{ratio:.2}")
@@ -419,8 +437,9 @@ pub fn machine_info() -> String {
 }
 
 /// Runs the selected workloads and returns the whole report.
-/// `server_exe` is the `http_server` binary, for the wrk rows.
-pub fn run(cfg: &Config, server_exe: Option<&Path>) -> String {
+/// `server_exe` is the `http_server` binary, for the wrk rows;
+/// `memory_exe` the `memory` binary, for the memory row.
+pub fn run(cfg: &Config, server_exe: Option<&Path>, memory_exe: Option<&Path>) -> String {
     let needs_unit = cfg.workloads.contains(&Workload::FanoutCompute);
     let unit_iters = if needs_unit {
         calibrate_unit(Sizes::UNIT)
@@ -455,6 +474,15 @@ pub fn run(cfg: &Config, server_exe: Option<&Path>) -> String {
         rows.extend(new);
     }
     let mut notes = Vec::new();
+    if cfg.memory && warm_up {
+        match memory_exe {
+            None => notes.push("memory_per_task skipped: no memory binary given".to_string()),
+            Some(exe) => match crate::measure_memory(exe, cfg.workers, cfg.samples.min(3)) {
+                Ok(row) => rows.push(row),
+                Err(error) => notes.push(format!("memory_per_task failed: {error}")),
+            },
+        }
+    }
     if cfg.wrk && warm_up {
         match server_exe {
             _ if !crate::wrk::wrk_available() => notes.push(
@@ -505,10 +533,10 @@ pub fn run(cfg: &Config, server_exe: Option<&Path>) -> String {
 
 /// Entry point of the `compare` bench target; `server_exe` is the
 /// `http_server` binary for the wrk rows.
-pub fn main(server_exe: Option<&Path>) -> ExitCode {
+pub fn main(server_exe: Option<&Path>, memory_exe: Option<&Path>) -> ExitCode {
     match Config::parse(std::env::args().skip(1)) {
         Ok(cfg) => {
-            print!("{}", run(&cfg, server_exe));
+            print!("{}", run(&cfg, server_exe, memory_exe));
             ExitCode::SUCCESS
         }
         Err(msg) => {

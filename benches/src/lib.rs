@@ -41,12 +41,14 @@ use std::time::{Duration, Instant};
 
 pub mod harness;
 mod http;
+mod memory;
 mod runtime_bench;
 mod smol_bench;
 mod tokio_bench;
 mod wrk;
 
 pub use http::{http_expected_body, http_request, HttpClientConn, HttpServerConn, HTTP_READ_BUF};
+pub use memory::{measure_memory, MEMORY_TASKS};
 pub use runtime_bench::RuntimeBench;
 pub use smol_bench::SmolBench;
 pub use tokio_bench::TokioBench;
@@ -84,6 +86,12 @@ pub trait Bench {
 
     /// `n` tasks each sleeping a pseudo-random 1–10 ms (see [`TimerState`]).
     fn timers(&self, n: usize) -> TimerRun;
+
+    /// From inside a task, spawn `n` tasks that each sleep for an hour on
+    /// the runtime's own timer; returns once every one has been polled
+    /// (is asleep). They are never woken: the `memory` binary measures
+    /// its RSS with them asleep and exits.
+    fn sleeping_tasks(&self, n: usize);
 
     /// `threads` plain threads, each `iters` times spawning a trivial task
     /// through the handle and blocking on its result.
@@ -667,6 +675,9 @@ where
     assert_eq!(total, (threads * iters) as u64, "lost task results");
     elapsed
 }
+
+/// How long a `sleeping_tasks` task sleeps: past any measurement.
+pub const SLEEP_FOREVER: Duration = Duration::from_secs(3600);
 
 /// Sum of `i * 2` for `i` in `0..n`: the expected `blocking_offload` result.
 pub fn blocking_expected(n: usize) -> u64 {

@@ -13,7 +13,8 @@ use runtime::{Handle, Runtime, Task};
 use crate::{
     blocking_expected, busy_work, countdown, echo_message, http_expected_body, http_request,
     run_on_threads, Bench, Countdown, HttpClientConn, HttpServerConn, StallRecorder, StallRun,
-    TimerRun, TimerState, STALL_HOG, STALL_SLEEP, TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
+    TimerRun, TimerState, SLEEP_FOREVER, STALL_HOG, STALL_SLEEP, TCP_ECHO_MSG_LEN,
+    TCP_ECHO_READ_BUF,
 };
 use runtime::net::{TcpListener, TcpStream};
 
@@ -178,6 +179,20 @@ impl Bench for RuntimeBench {
             elapsed: start.elapsed(),
             median_lateness: state.median_lateness(),
         }
+    }
+
+    fn sleeping_tasks(&self, n: usize) {
+        let (done, finished) = countdown(n);
+        detach(self.handle.spawn(async move {
+            for _ in 0..n {
+                let done = done.clone();
+                detach(runtime::spawn(async move {
+                    done.hit();
+                    runtime::sleep(SLEEP_FOREVER).await;
+                }));
+            }
+        }));
+        finished.wait();
     }
 
     fn cross_thread_submit(&self, threads: usize, iters: usize) -> Duration {

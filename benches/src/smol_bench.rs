@@ -17,7 +17,8 @@ use smol::{channel, Executor, Timer};
 use crate::{
     blocking_expected, busy_work, countdown, echo_message, http_expected_body, http_request,
     run_on_threads, Bench, Countdown, HttpClientConn, HttpServerConn, StallRecorder, StallRun,
-    TimerRun, TimerState, STALL_HOG, STALL_SLEEP, TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
+    TimerRun, TimerState, SLEEP_FOREVER, STALL_HOG, STALL_SLEEP, TCP_ECHO_MSG_LEN,
+    TCP_ECHO_READ_BUF,
 };
 
 type Ex = Arc<Executor<'static>>;
@@ -216,6 +217,24 @@ impl Bench for SmolBench {
             elapsed: start.elapsed(),
             median_lateness: state.median_lateness(),
         }
+    }
+
+    fn sleeping_tasks(&self, n: usize) {
+        let (done, finished) = countdown(n);
+        let ex = self.ex.clone();
+        self.ex
+            .spawn(async move {
+                for _ in 0..n {
+                    let done = done.clone();
+                    ex.spawn(async move {
+                        done.hit();
+                        Timer::after(SLEEP_FOREVER).await;
+                    })
+                    .detach();
+                }
+            })
+            .detach();
+        finished.wait();
     }
 
     fn cross_thread_submit(&self, threads: usize, iters: usize) -> Duration {

@@ -14,7 +14,8 @@ use tokio::runtime::{Builder, Runtime};
 use crate::{
     blocking_expected, busy_work, countdown, echo_message, http_expected_body, http_request,
     run_on_threads, Bench, Countdown, HttpClientConn, HttpServerConn, StallRecorder, StallRun,
-    TimerRun, TimerState, STALL_HOG, STALL_SLEEP, TCP_ECHO_MSG_LEN, TCP_ECHO_READ_BUF,
+    TimerRun, TimerState, SLEEP_FOREVER, STALL_HOG, STALL_SLEEP, TCP_ECHO_MSG_LEN,
+    TCP_ECHO_READ_BUF,
 };
 
 /// tokio's multi-thread runtime with a fixed number of workers.
@@ -165,6 +166,20 @@ impl Bench for TokioBench {
             elapsed: start.elapsed(),
             median_lateness: state.median_lateness(),
         }
+    }
+
+    fn sleeping_tasks(&self, n: usize) {
+        let (done, finished) = countdown(n);
+        self.rt.spawn(async move {
+            for _ in 0..n {
+                let done = done.clone();
+                tokio::spawn(async move {
+                    done.hit();
+                    tokio::time::sleep(SLEEP_FOREVER).await;
+                });
+            }
+        });
+        finished.wait();
     }
 
     fn cross_thread_submit(&self, threads: usize, iters: usize) -> Duration {

@@ -207,3 +207,38 @@ pub mod capture {
         fn exit(&self, _: &Id) {}
     }
 }
+
+/// Threads this process has now (`/proc/self/status`).
+pub fn threads() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("/proc/self/status is readable on Linux")
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a Threads: line")
+}
+
+/// This process's resident set size in bytes (`/proc/self/status`).
+pub fn rss_bytes() -> usize {
+    let kib: usize = std::fs::read_to_string("/proc/self/status")
+        .expect("/proc/self/status is readable on Linux")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a VmRSS: line");
+    kib * 1024
+}
+
+/// Polls `condition` every 10 ms until it holds; fails the test after
+/// [`HANG`] (a hang, not a slow machine).
+#[track_caller]
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !condition() {
+        assert!(
+            start.elapsed() < HANG,
+            "{what}: still not true after {HANG:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
