@@ -76,6 +76,7 @@ mod contain;
 mod context;
 mod coop;
 pub mod fs;
+pub mod io;
 pub(crate) mod loom;
 pub mod net;
 #[cfg(unix)]

@@ -165,3 +165,39 @@ fn sleep_outside_a_runtime_panics_clearly() {
     let message = runtime_tests::panic_message(&*payload);
     assert!(message.contains("outside of a runtime"), "{message}");
 }
+
+#[test]
+fn an_interval_is_a_stream_of_its_tick_times() {
+    use futures_lite::StreamExt;
+    let rt = runtime_tests::rt(1);
+    runtime_tests::block_on_within(&rt, async {
+        let start = std::time::Instant::now();
+        let period = std::time::Duration::from_millis(2);
+        let ticks: Vec<_> = runtime::interval_at(start, period).take(4).collect().await;
+        let expected: Vec<_> = (0..4).map(|i| start + period * i).collect();
+        assert_eq!(ticks, expected, "each item is the tick's scheduled time");
+    });
+}
+
+/// `Skip` after falling more periods behind than a `u32` counts (a 1 ns
+/// period, 10 s behind) used to wrap the multiplication and schedule the
+/// next tick far in the past, firing a burst instead of skipping.
+#[test]
+fn skip_catches_up_past_any_number_of_missed_periods() {
+    let rt = runtime_tests::rt(1);
+    let Some(long_ago) = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(10))
+    else {
+        return; // the clock started less than 10 s ago: nothing to test
+    };
+    runtime_tests::block_on_within(&rt, async {
+        let mut ticks = runtime::interval_at(long_ago, std::time::Duration::from_nanos(1));
+        ticks.set_missed_tick_behavior(runtime::time::MissedTickBehavior::Skip);
+        let before = std::time::Instant::now();
+        assert_eq!(ticks.tick().await, long_ago);
+        let next = ticks.tick().await;
+        assert!(
+            next >= before,
+            "skipped to {next:?}, still before {before:?}"
+        );
+    });
+}

@@ -273,6 +273,23 @@ impl Registration {
     /// poll function. Any number of these futures may wait on one source
     /// and direction at once (the `&self` methods of a socket shared
     /// between tasks): each has its own waiter slot, freed when it drops.
+    /// Waits until the source may be ready in `direction`, without
+    /// consuming the readiness (the next operation's `WouldBlock` does).
+    /// Any number of callers may wait at once.
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        let mut waiter = SharedWaiter {
+            io: &self.io,
+            direction,
+            key: None,
+        };
+        std::future::poll_fn(|cx| {
+            self.io
+                .poll_ready_shared(cx, direction, &mut waiter.key)
+                .map_ok(|_| ())
+        })
+        .await
+    }
+
     pub(crate) async fn io<R>(
         &self,
         direction: Direction,

@@ -56,6 +56,45 @@ impl<T: AsFd> Source<T> {
         &self.io
     }
 
+    /// The object, mutably. Swapping it for another (`mem::replace`)
+    /// would leave the registration watching the old fd: callers must not.
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        &mut self.io
+    }
+
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<()>> {
+        self.registration.poll_ready(cx, direction).map_ok(|_| ())
+    }
+
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        self.registration.ready(direction).await
+    }
+
+    /// Like `poll_read_io`/`poll_write_io`, with the object mutably.
+    pub(crate) fn poll_io_mut<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let Source { registration, io } = self;
+        registration.poll_io(cx, direction, || op(io))
+    }
+
+    /// Like `read_io`/`write_io`, with the object mutably.
+    pub(crate) async fn io_mut<R>(
+        &mut self,
+        direction: Direction,
+        mut op: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let Source { registration, io } = self;
+        registration.io(direction, || op(io)).await
+    }
+
     /// Deregisters and hands the object back (still non-blocking).
     pub(crate) fn into_inner(self) -> T {
         let Source { registration, io } = self;
@@ -86,6 +125,14 @@ impl<T: AsFd> Source<T> {
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         self.registration.poll_io(cx, direction, || op(&self.io))
+    }
+
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.registration.io(direction, || op(&self.io)).await
     }
 
     pub(crate) async fn read_io<R>(

@@ -54,6 +54,18 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 }
 
 /// A stream of ticks, created by [`interval`].
+///
+/// Also a [`futures_core::Stream`] of the ticks' scheduled times, so
+/// stream combinators apply:
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// # runtime::run(async {
+/// let ticks = runtime::interval(std::time::Duration::from_millis(1));
+/// let first_three: Vec<std::time::Instant> = ticks.take(3).collect().await;
+/// assert!(first_three.windows(2).all(|w| w[0] < w[1]));
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     sleep: Sleep,
@@ -80,7 +92,10 @@ impl Interval {
                 MissedTickBehavior::Skip => {
                     let behind = now.duration_since(scheduled).as_nanos();
                     let periods = behind / self.period.as_nanos() + 1;
-                    scheduled + self.period * periods as u32
+                    // In nanoseconds: a tiny period after a long stall is
+                    // more periods than `Duration * u32` can count.
+                    let skip = self.period.as_nanos().saturating_mul(periods);
+                    scheduled + Duration::from_nanos(u64::try_from(skip).unwrap_or(u64::MAX))
                 }
             };
         }
@@ -106,5 +121,18 @@ impl Interval {
     /// Sets what happens to missed ticks.
     pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
         self.missed = behavior;
+    }
+}
+
+impl futures_core::Stream for Interval {
+    type Item = std::time::Instant;
+
+    /// The next tick's scheduled time; never ends.
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (usize::MAX, None)
     }
 }
