@@ -76,6 +76,8 @@ mod contain;
 mod context;
 mod coop;
 pub mod fs;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
@@ -91,6 +93,8 @@ pub mod sync;
 mod sys;
 pub mod task;
 pub mod time;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 
 /// Entry points for the fuzz targets in `fuzz/`, built only under
 /// `--cfg fuzzing` (which `cargo fuzz` sets); not part of the API.

@@ -242,3 +242,13 @@ pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Serialises the tests of one binary: `open_fds` and
+/// `epoll_registrations` count the whole process, so in a binary where any
+/// test counts, every test takes this first (a poisoned lock is fine: the
+/// test that panicked has already failed).
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

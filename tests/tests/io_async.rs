@@ -1,4 +1,5 @@
-//! `runtime::io::Async<T>`: any pollable fd on the event loop.
+//! `runtime::io::Async<T>`: any pollable fd on the event loop. The tests
+//! count fds and registrations, so each takes `serial()` first.
 
 use futures_lite::future::poll_once;
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -9,6 +10,7 @@ use std::os::unix::net::UnixStream;
 
 #[test]
 fn a_socket_pair_round_trips_through_async_read_and_write() {
+    let _serial = runtime_tests::serial();
     let rt = rt(2);
     block_on_within(&rt, async {
         let (a, b) = UnixStream::pair().unwrap();
@@ -42,6 +44,7 @@ fn a_socket_pair_round_trips_through_async_read_and_write() {
 
 #[test]
 fn a_pipe_works_through_read_with_and_write_with() {
+    let _serial = runtime_tests::serial();
     let rt = rt(1);
     block_on_within(&rt, async {
         let (reader, writer) = std::io::pipe().unwrap();
@@ -59,6 +62,7 @@ fn a_pipe_works_through_read_with_and_write_with() {
 
 #[test]
 fn readable_waits_for_data_and_leaves_it_for_the_read() {
+    let _serial = runtime_tests::serial();
     let rt = rt(1);
     block_on_within(&rt, async {
         let (a, mut b) = UnixStream::pair().unwrap();
@@ -82,6 +86,7 @@ fn readable_waits_for_data_and_leaves_it_for_the_read() {
 
 #[test]
 fn a_regular_file_is_refused_with_an_error_that_says_what_to_use() {
+    let _serial = runtime_tests::serial();
     let rt = rt(1);
     let path = temp_dir("io_async_regular_file").join("plain.txt");
     std::fs::write(&path, b"data").unwrap();
@@ -98,6 +103,7 @@ fn a_regular_file_is_refused_with_an_error_that_says_what_to_use() {
 
 #[test]
 fn outside_a_runtime_new_is_an_error_not_a_panic() {
+    let _serial = runtime_tests::serial();
     let (a, _b) = UnixStream::pair().unwrap();
     let error = Async::new(a).unwrap_err();
     assert!(error.to_string().contains("runtime"), "{error}");
@@ -105,6 +111,7 @@ fn outside_a_runtime_new_is_an_error_not_a_panic() {
 
 #[test]
 fn into_inner_deregisters_and_drop_closes() {
+    let _serial = runtime_tests::serial();
     let rt = rt(1);
     block_on_within(&rt, async {
         let (fds, registrations) = (open_fds(), epoll_registrations());
@@ -132,6 +139,7 @@ fn into_inner_deregisters_and_drop_closes() {
 
 #[test]
 fn many_tasks_can_wait_for_readiness_of_one_fd() {
+    let _serial = runtime_tests::serial();
     let rt = rt(2);
     block_on_within(&rt, async {
         let (a, mut b) = UnixStream::pair().unwrap();
