@@ -96,6 +96,11 @@ pub mod time;
 #[cfg(feature = "tokio-io")]
 mod tokio_io;
 
+/// docs/ecosystem.md's snippets, run as doctests (all features on).
+#[cfg(all(doctest, feature = "hyper", feature = "tokio-io"))]
+#[doc = include_str!("../../docs/ecosystem.md")]
+mod ecosystem_doctests {}
+
 /// Entry points for the fuzz targets in `fuzz/`, built only under
 /// `--cfg fuzzing` (which `cargo fuzz` sets); not part of the API.
 #[cfg(fuzzing)]

@@ -13,6 +13,10 @@
 //! work-stealing runtime does not. Everything the tutorials order by sleeps
 //! is checked in order. No test asserts a duration.
 
+#[cfg(feature = "tokio-io")]
+#[path = "support/postgres.rs"]
+mod postgres;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -68,6 +72,7 @@ fn ensure_examples_built() {
         let common = [
             manifest_dir.join("Cargo.toml"),
             manifest_dir.join("src"),
+            manifest_dir.join("examples/support"),
             manifest_dir.join("../runtime-macros/src"),
         ];
         let common_newest = common.iter().filter_map(|p| newest_mtime(p)).max();
@@ -77,6 +82,12 @@ fn ensure_examples_built() {
             .filter_map(|src| {
                 let name = src.file_name()?.to_str()?.strip_suffix(".rs")?.to_string();
                 Some((name, newest_mtime(&src).max(common_newest)))
+            })
+            // A twin whose feature this test run lacks is not built.
+            .filter(|(name, _)| {
+                FEATURE_TWINS
+                    .iter()
+                    .all(|(twin, feature)| twin != name || enabled_features().contains(feature))
             })
             .any(|(name, newest_input)| {
                 let built = std::fs::metadata(example_path(&name)).and_then(|m| m.modified());
@@ -93,7 +104,8 @@ fn ensure_examples_built() {
             Some(other) => other.to_string(),
         };
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        build
             .args([
                 "build",
                 "--quiet",
@@ -102,7 +114,11 @@ fn ensure_examples_built() {
                 "--examples",
                 "--profile",
             ])
-            .arg(&profile)
+            .arg(&profile);
+        if !enabled_features().is_empty() {
+            build.arg("--features").arg(enabled_features().join(","));
+        }
+        let output = build
             .current_dir(&manifest_dir)
             .output()
             .map_err(|e| format!("failed to run cargo: {e}"))?;
@@ -115,6 +131,28 @@ fn ensure_examples_built() {
     if let Err(error) = result {
         panic!("building the examples failed:\n{error}");
     }
+}
+
+/// Twins that need an optional feature (their `required-features` in
+/// `Cargo.toml`): built, and tested, only when this test is.
+const FEATURE_TWINS: &[(&str, &str)] = &[
+    ("s2_aiohttp_fetch", "hyper"),
+    ("s3_aiohttp_gather", "hyper"),
+    ("s1_aiohttp_gather_ten", "hyper"),
+    ("s1_web_scraper", "hyper"),
+    ("s1_aiomysql_query", "tokio-io"),
+];
+
+/// The optional features this test was built with.
+fn enabled_features() -> Vec<&'static str> {
+    let mut features = Vec::new();
+    if cfg!(feature = "hyper") {
+        features.push("hyper");
+    }
+    if cfg!(feature = "tokio-io") {
+        features.push("tokio-io");
+    }
+    features
 }
 
 /// The newest modification time of a file, or of the files under a
@@ -1005,6 +1043,137 @@ fn http_hello() {
         }
         _ => println!("note: curl is not installed; checked with the raw client only"),
     }
+}
+
+// ---- The I/O twins: real peers on this machine ----------------------------
+
+#[cfg(feature = "hyper")]
+#[test]
+fn s2_aiohttp_fetch() {
+    assert_lines(
+        "s2_aiohttp_fetch",
+        &["fetch_url: 200 OK, 179 bytes", "title: Example Domain"],
+    );
+}
+
+#[cfg(feature = "hyper")]
+#[test]
+fn s3_aiohttp_gather() {
+    assert_lines(
+        "s3_aiohttp_gather",
+        &[
+            r#"example.com: 200 OK, 179 bytes, title "Example Domain""#,
+            r#"example.org: 200 OK, 119 bytes, title "Example Org""#,
+            r#"example.net: 200 OK, 178 bytes, title "Example Net""#,
+        ],
+    );
+}
+
+#[cfg(feature = "hyper")]
+#[test]
+fn s1_aiohttp_gather_ten() {
+    assert_lines(
+        "s1_aiohttp_gather_ten",
+        &["10 responses, all the same page: true, 179 bytes each"],
+    );
+}
+
+#[cfg(feature = "hyper")]
+#[test]
+fn s1_web_scraper() {
+    assert_lines(
+        "s1_web_scraper",
+        &[
+            r#"example.com: "Example Domain", links ["/example.org", "/example.net"]"#,
+            r#"example.org: "Example Org", links ["/example.com"]"#,
+            r#"example.net: "Example Net", links ["/example.com", "https://www.iana.org/domains/example"]"#,
+        ],
+    );
+}
+
+#[test]
+fn s1_websockets_echo() {
+    assert_lines(
+        "s1_websockets_echo",
+        &[
+            "text: Processed: hello",
+            "binary: 16 bytes back intact",
+            "binary: 1048576 bytes back intact",
+            "closed cleanly",
+        ],
+    );
+}
+
+/// Against a real PostgreSQL (`support/postgres.rs`: `.ci/run`'s cluster,
+/// or one started here; a missing server fails under `CI=true`).
+#[cfg(feature = "tokio-io")]
+#[test]
+fn s1_aiomysql_query() {
+    let Some(server) = postgres::Postgres::get() else {
+        return;
+    };
+    let output = run_example_with_args("s1_aiomysql_query", &[&server.dsn]);
+    assert_eq!(
+        output.lines(),
+        [
+            r#"(1, "ada", 36)"#,
+            r#"(2, "grace", 45)"#,
+            r#"(3, "linus", 28)"#,
+            "50 of 50 concurrent queries answered correctly",
+            r#"error 42P01: relation "missing_table" does not exist"#,
+        ]
+    );
+}
+
+#[test]
+fn s3_serial_protocol() {
+    assert_lines(
+        "s3_serial_protocol",
+        &[
+            "Tag 1: Received message: answer to status?",
+            "Unknown tag: 9",
+            "Tag 1: Received message: answer to temperature?",
+            "Tag 1: Received message: answer to firmware?",
+            "3 replies, each matching its request",
+        ],
+    );
+}
+
+/// The device vanishes between the two connections, so at least one
+/// attempt fails there (the path is gone before the line closes); how
+/// many depends on timing, so failures are counted, not matched.
+#[test]
+fn s3_serial_reconnector() {
+    let output = run_example("s3_serial_reconnector");
+    let lines = output.lines();
+    let failed = |l: &str| l.starts_with("Reconnection failed: ");
+    for line in lines.iter().filter(|l| failed(l)) {
+        assert!(line.contains("No such file or directory"), "{line}");
+    }
+    let lost = lines
+        .iter()
+        .position(|l| l.starts_with("Connection lost"))
+        .expect("the first device's loss is noticed");
+    let back = lines
+        .iter()
+        .position(|l| *l == "Reconnected successfully")
+        .expect("the second device is found");
+    assert!(
+        lines[lost..back].iter().any(|l| failed(l)),
+        "retried while the device was gone: {lines:#?}"
+    );
+    let events: Vec<&str> = lines.iter().copied().filter(|l| !failed(l)).collect();
+    assert_eq!(
+        events,
+        [
+            "Connected to ttyUSB0",
+            "Received: hello 1",
+            "Connection lost, attempting to reconnect...",
+            "Reconnected successfully",
+            "Received: hello 2",
+            "Connection lost, attempting to reconnect...",
+        ]
+    );
 }
 
 /// Every `s*_*` example has a test above: a new example without one fails
