@@ -191,6 +191,9 @@ pub struct Row {
 
 impl Row {
     fn cell(&self, value: f64) -> String {
+        if value.is_nan() {
+            return "–".to_string(); // this runtime has no such row
+        }
         match self.metric {
             Metric::Time | Metric::Lateness => fmt_secs(value),
             Metric::Speedup => format!("{value:.2}×"),

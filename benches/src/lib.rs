@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 
 pub mod harness;
 mod http;
+pub mod hyper_hello;
 mod memory;
 mod runtime_bench;
 mod smol_bench;

@@ -10,6 +10,11 @@
 //! request (user + system time of the whole server process over the run,
 //! from `/proc/<pid>/stat`, divided by the requests wrk completed).
 //!
+//! Then the hyper rows: one hyper 1.x service on `runtime` (through
+//! `runtime::hyper`) and on tokio (through hyper-util's `TokioIo`), the
+//! `hyper-runtime` and `hyper-tokio` servers of the same binary
+//! (`hyper_hello.rs`); their smol column is empty.
+//!
 //! `wrk` is not installed by this crate: without it on `PATH` the rows are
 //! skipped with a message.
 
@@ -140,51 +145,98 @@ pub fn wrk_available() -> bool {
 }
 
 /// Measures the `http_wrk` rows: req/s and server CPU µs per request for
-/// each connection count, `samples` rounds each.
+/// each connection count, `samples` rounds each: the three `http_hello`
+/// servers, then hyper on `runtime` against hyper on tokio (their rows
+/// have no smol column).
 pub fn measure_wrk(server_exe: &Path, workers: usize, samples: usize) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for conns in WRK_CONNECTIONS {
-        eprint!("[wrk] http_hello, {conns} connections ... ");
-        let servers = COLUMNS
-            .iter()
-            .map(|name| Server::start(server_exe, name, workers))
-            .collect::<Result<Vec<_>, _>>()?;
-        for server in &servers {
-            run_wrk(&server.url, conns, 1)?; // warm-up
-        }
-        let mut rates: [Vec<f64>; 3] = Default::default();
-        let mut cpu: [Vec<f64>; 3] = Default::default();
-        for round in 0..samples {
-            for k in 0..servers.len() {
-                let i = (round + k) % servers.len();
-                let before = servers[i].cpu_time();
-                let run = run_wrk(&servers[i].url, conns, WRK_SECONDS)?;
-                let used = servers[i].cpu_time() - before;
-                rates[i].push(run.per_sec);
-                cpu[i].push(used.as_secs_f64() / run.requests.max(1) as f64);
-            }
-        }
-        drop(servers);
-        let rate_stats = rates.map(|v| Stats::of(&v));
-        eprintln!(
-            "{}",
-            COLUMNS
-                .iter()
-                .zip(&rate_stats)
-                .map(|(c, s)| format!("{c} {:.0} req/s", s.median))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        rows.push(Row {
-            label: format!("http_wrk {conns} conns req/s (wrk, server in its own process)"),
-            metric: Metric::Rate,
-            stats: rate_stats,
-        });
-        rows.push(Row {
-            label: format!("http_wrk {conns} conns server CPU per request"),
-            metric: Metric::Time,
-            stats: cpu.map(|v| Stats::of(&v)),
-        });
+        rows.extend(measure_servers(
+            server_exe,
+            &COLUMNS,
+            "http_wrk",
+            "(wrk, server in its own process)",
+            workers,
+            conns,
+            samples,
+        )?);
+    }
+    for conns in WRK_CONNECTIONS {
+        rows.extend(measure_servers(
+            server_exe,
+            &["hyper-runtime", "hyper-tokio"],
+            "http_wrk hyper",
+            "(hyper 1.x: runtime::hyper vs TokioIo)",
+            workers,
+            conns,
+            samples,
+        )?);
     }
     Ok(rows)
+}
+
+/// One pair of rows (req/s, CPU per request) for `servers` (at most the
+/// three columns; missing columns are NaN, shown as "–").
+fn measure_servers(
+    server_exe: &Path,
+    servers: &[&str],
+    name: &str,
+    note: &str,
+    workers: usize,
+    conns: usize,
+    samples: usize,
+) -> Result<Vec<Row>, String> {
+    eprint!("[wrk] {name}, {conns} connections ... ");
+    let running = servers
+        .iter()
+        .map(|server| Server::start(server_exe, server, workers))
+        .collect::<Result<Vec<_>, _>>()?;
+    for server in &running {
+        run_wrk(&server.url, conns, 1)?; // warm-up
+    }
+    let mut rates: [Vec<f64>; 3] = Default::default();
+    let mut cpu: [Vec<f64>; 3] = Default::default();
+    for round in 0..samples {
+        for k in 0..running.len() {
+            let i = (round + k) % running.len();
+            let before = running[i].cpu_time();
+            let run = run_wrk(&running[i].url, conns, WRK_SECONDS)?;
+            let used = running[i].cpu_time() - before;
+            rates[i].push(run.per_sec);
+            cpu[i].push(used.as_secs_f64() / run.requests.max(1) as f64);
+        }
+    }
+    drop(running);
+    let stats = |v: &Vec<f64>| {
+        if v.is_empty() {
+            Stats {
+                median: f64::NAN,
+                min: f64::NAN,
+            }
+        } else {
+            Stats::of(v)
+        }
+    };
+    let rate_stats = [stats(&rates[0]), stats(&rates[1]), stats(&rates[2])];
+    eprintln!(
+        "{}",
+        servers
+            .iter()
+            .zip(&rate_stats)
+            .map(|(c, s)| format!("{c} {:.0} req/s", s.median))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(vec![
+        Row {
+            label: format!("{name} {conns} conns req/s {note}"),
+            metric: Metric::Rate,
+            stats: rate_stats,
+        },
+        Row {
+            label: format!("{name} {conns} conns server CPU per request"),
+            metric: Metric::Time,
+            stats: [stats(&cpu[0]), stats(&cpu[1]), stats(&cpu[2])],
+        },
+    ])
 }

@@ -50,8 +50,9 @@
 //! # }).unwrap();
 //! ```
 
-use crate::net::TcpStream;
+use crate::net::{TcpStream, UnixStream};
 use crate::Handle;
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -60,10 +61,11 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
-/// The most a single read initialises and offers to the stream. hyper
-/// hands over fresh (uninitialised) buffer space on every read, which a
-/// futures-io read needs zeroed first; capping it keeps that cost bounded
-/// (a read may return less than asked anyway).
+/// The most a single read of a stream other than `runtime`'s sockets
+/// initialises and offers it. hyper hands over fresh (uninitialised)
+/// buffer space on every read, which a futures-io read needs zeroed
+/// first; capping it keeps that cost bounded (a read may return less than
+/// asked anyway). `runtime`'s `TcpStream` and `UnixStream` skip it.
 const MAX_READ: usize = 16 * 1024;
 
 /// A `runtime` stream (anything futures-io `AsyncRead + AsyncWrite`) as
@@ -98,12 +100,24 @@ impl<T> Io<T> {
     }
 }
 
-impl<T: futures_io::AsyncRead + Unpin> ::hyper::rt::Read for Io<T> {
+impl<T: futures_io::AsyncRead + Unpin + 'static> ::hyper::rt::Read for Io<T> {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         mut buf: ::hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
+        let inner: &mut dyn Any = &mut self.get_mut().inner;
+        // `runtime`'s own sockets read straight into the uninitialised
+        // space (`recv` initialises what it returns); the type tests are
+        // constants once `T` is known.
+        if let Some(tcp) = inner.downcast_ref::<TcpStream>() {
+            return read_uninit(buf, |space| tcp.poll_read_uninit(cx, space));
+        }
+        if let Some(unix) = inner.downcast_ref::<UnixStream>() {
+            return read_uninit(buf, |space| unix.poll_read_uninit(cx, space));
+        }
+        // Any other stream reads into a `&mut [u8]`, which must be
+        // initialised first.
         // SAFETY: we only write initialised bytes into the unfilled part
         // (zeroes, then what the read returns), never de-initialise any.
         let unfilled = unsafe { buf.as_mut() };
@@ -113,11 +127,25 @@ impl<T: futures_io::AsyncRead + Unpin> ::hyper::rt::Read for Io<T> {
         // SAFETY: every byte of `window` was just initialised.
         let window =
             unsafe { std::slice::from_raw_parts_mut(window.as_mut_ptr().cast::<u8>(), len) };
-        let n = ready!(Pin::new(&mut self.inner).poll_read(cx, window))?;
+        let reader: &mut T = inner.downcast_mut().expect("inner is a T");
+        let n = ready!(Pin::new(reader).poll_read(cx, window))?;
         // SAFETY: the first `n <= len` bytes are initialised (all `len` are).
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }
+}
+
+/// One read into the cursor's uninitialised space by `read`, which must
+/// initialise (at least) the bytes it reports.
+fn read_uninit(
+    mut buf: ::hyper::rt::ReadBufCursor<'_>,
+    read: impl FnOnce(&mut [MaybeUninit<u8>]) -> Poll<io::Result<usize>>,
+) -> Poll<io::Result<()>> {
+    // SAFETY: `read` (a `recv`) only writes bytes, never de-initialises any.
+    let n = ready!(read(unsafe { buf.as_mut() }))?;
+    // SAFETY: `read` initialised the first `n` bytes.
+    unsafe { buf.advance(n) };
+    Poll::Ready(Ok(()))
 }
 
 impl<T: futures_io::AsyncWrite + Unpin> ::hyper::rt::Write for Io<T> {

@@ -71,6 +71,18 @@ pub(crate) fn poll_read<S: StdStream>(
     source.poll_read_io(cx, |s| s.read_nb(buf))
 }
 
+/// Reads into uninitialised memory: `recv` writes exactly the bytes it
+/// returns, so nothing needs zeroing first (for adapters that are handed
+/// uninitialised buffers, as hyper's reads are).
+#[cfg_attr(not(feature = "hyper"), allow(dead_code))]
+pub(crate) fn poll_read_uninit<S: StdStream>(
+    source: &Source<S>,
+    cx: &mut Context<'_>,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> Poll<io::Result<usize>> {
+    source.poll_read_io(cx, |s| socket2::SockRef::from(s).recv(buf))
+}
+
 pub(crate) fn poll_write<S: StdStream>(
     source: &Source<S>,
     cx: &mut Context<'_>,

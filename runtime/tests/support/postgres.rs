@@ -98,8 +98,9 @@ fn bin_dir() -> Option<PathBuf> {
 }
 
 fn start(bin: PathBuf) -> Postgres {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root =
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").expect("/proc/self"))
+            == 0;
     let dir = std::env::temp_dir().join(format!("runtime-pg-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the cluster directory");
