@@ -288,3 +288,21 @@ fn jobs_submitted_as_the_last_thread_retires_are_never_stranded() {
     });
     assert_eq!(ran, 10_000);
 }
+
+/// `Handle::spawn_blocking` / `Handle::to_thread` work from a plain thread
+/// with no runtime context, and the closure still sees its runtime.
+#[test]
+fn handle_spawn_blocking_and_to_thread_work_from_a_plain_thread() {
+    let rt = runtime_tests::rt(1);
+    let handle = rt.handle().clone();
+    let (a, b) = std::thread::spawn(move || {
+        assert!(runtime::Handle::try_current().is_none(), "a plain thread");
+        let a = handle.spawn_blocking(|| runtime::Handle::try_current().is_some());
+        let b = handle.to_thread(|| 2 + 2);
+        (a.join_blocking().unwrap(), b.join_blocking().unwrap())
+    })
+    .join()
+    .unwrap();
+    assert!(a, "blocking jobs enter their runtime's context");
+    assert_eq!(b, 4);
+}

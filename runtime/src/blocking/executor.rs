@@ -154,6 +154,41 @@ impl fmt::Debug for ThreadPoolExecutor {
 }
 
 impl Handle {
+    /// Runs a blocking closure on this runtime's blocking pool, from any
+    /// thread (inside the runtime or not), and returns its [`Task`]:
+    /// `.await` it, or [`join_blocking`](Task::join_blocking) it from a
+    /// plain thread. [`to_thread`] for a handle.
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// // From a plain thread, no runtime context needed.
+    /// let answer = std::thread::spawn(move || {
+    ///     handle.spawn_blocking(|| 6 * 7).join_blocking().unwrap()
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(answer, 42);
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F, T>(&self, f: F) -> Task<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.shared().blocking.spawn(f, Location::caller())
+    }
+
+    /// The same as [`Handle::spawn_blocking`], under asyncio's name.
+    #[track_caller]
+    pub fn to_thread<F, T>(&self, f: F) -> Task<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.shared().blocking.spawn(f, Location::caller())
+    }
+
     /// asyncio's `loop.run_in_executor(executor, f)`: `None` runs `f` on
     /// this runtime's blocking pool, `Some` on a dedicated executor.
     #[track_caller]
