@@ -97,8 +97,17 @@ impl Builder {
         self
     }
 
-    /// The name prefix of the runtime's threads: workers are `{name}-worker-{i}`,
-    /// blocking threads `{name}-blocking`.
+    /// The name prefix of the runtime's threads (default `runtime`):
+    /// workers are `{name}-w{i}`, blocking threads `{name}-blk`, the
+    /// monitor `{name}-mon`. Linux keeps 15 bytes of a thread's name (what
+    /// `top`, `perf` and `/proc` show), so a longer prefix is shortened to
+    /// fit the suffix in.
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::builder().workers(1).thread_name("api").build().unwrap();
+    /// let task = rt.spawn(async { std::thread::current().name().unwrap().to_string() });
+    /// assert_eq!(rt.block_on(task).unwrap(), "api-w0");
+    /// ```
     pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
         self.thread_name = name.into();
         self
@@ -210,7 +219,7 @@ impl Builder {
         let pool = Pool::new(PoolConfig {
             max_threads: self.max_blocking_threads,
             keep_alive: self.blocking_keep_alive,
-            thread_name: format!("{}-blocking", self.thread_name),
+            thread_name: thread_name(&self.thread_name, "-blk"),
             stack_size: self.thread_stack_size,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
@@ -232,8 +241,10 @@ impl Builder {
 
         let mut threads = Vec::with_capacity(workers);
         for (index, local) in locals.into_iter().enumerate() {
-            let mut builder = std::thread::Builder::new()
-                .name(format!("{}-worker-{index}", shared.config.thread_name));
+            let mut builder = std::thread::Builder::new().name(thread_name(
+                &shared.config.thread_name,
+                &format!("-w{index}"),
+            ));
             if let Some(size) = shared.config.thread_stack_size {
                 builder = builder.stack_size(size);
             }
@@ -255,7 +266,7 @@ impl Builder {
             }
         }
         let mut builder =
-            std::thread::Builder::new().name(format!("{}-monitor", shared.config.thread_name));
+            std::thread::Builder::new().name(thread_name(&shared.config.thread_name, "-mon"));
         if let Some(size) = shared.config.thread_stack_size {
             builder = builder.stack_size(size);
         }
@@ -302,5 +313,37 @@ impl fmt::Debug for Builder {
             .field("slow_poll_threshold", &self.slow_poll_threshold)
             .field("stall_threshold", &self.stall_threshold)
             .finish_non_exhaustive()
+    }
+}
+
+/// The most of a thread name Linux keeps (`TASK_COMM_LEN` less the NUL).
+const THREAD_NAME_MAX: usize = 15;
+
+/// `prefix` + `suffix`, the prefix cut (at a character boundary) so the
+/// whole fits [`THREAD_NAME_MAX`] bytes.
+fn thread_name(prefix: &str, suffix: &str) -> String {
+    let room = THREAD_NAME_MAX.saturating_sub(suffix.len());
+    let mut end = prefix.len().min(room);
+    while !prefix.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{suffix}", &prefix[..end])
+}
+
+#[cfg(test)]
+mod thread_name_tests {
+    use super::thread_name;
+
+    #[test]
+    fn names_fit_linux_s_fifteen_bytes() {
+        assert_eq!(thread_name("runtime", "-w0"), "runtime-w0");
+        assert_eq!(thread_name("runtime", "-blk"), "runtime-blk");
+        assert_eq!(
+            thread_name("a-very-long-service-name", "-w12"),
+            "a-very-long-w12"
+        );
+        assert_eq!(thread_name("a-very-long-service-name", "-w12").len(), 15);
+        // Cut at a character boundary, never inside one.
+        assert_eq!(thread_name("ééééééééé", "-mon"), "ééééé-mon");
     }
 }

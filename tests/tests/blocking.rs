@@ -71,12 +71,12 @@ fn idle_blocking_threads_retire_after_the_keep_alive() {
         .workers(1)
         .blocking_keep_alive(Duration::from_millis(30))
         .on_thread_start(move || {
-            if std::thread::current().name() == Some("runtime-blocking") {
+            if std::thread::current().name() == Some("runtime-blk") {
                 up.fetch_add(1, SeqCst);
             }
         })
         .on_thread_stop(move || {
-            if std::thread::current().name() == Some("runtime-blocking") {
+            if std::thread::current().name() == Some("runtime-blk") {
                 down.fetch_sub(1, SeqCst);
             }
         })
@@ -218,7 +218,7 @@ fn ten_thousand_concurrent_blocking_calls() {
 /// its whole timeout for a thread whose stop hook panicked.
 #[test]
 fn panicking_thread_hooks_do_not_disable_the_blocking_pool() {
-    let blocking = |name: Option<&str>| name.is_some_and(|n| n.ends_with("-blocking"));
+    let blocking = |name: Option<&str>| name.is_some_and(|n| n.ends_with("-blk"));
     let starts = Arc::new(AtomicUsize::new(0));
     let rt = Runtime::builder()
         .workers(1)
