@@ -136,7 +136,7 @@ fn run_in_executor_with_a_dedicated_pool() {
             })
             .collect();
         for name in names {
-            assert_eq!(name.await.unwrap(), "runtime-executor");
+            assert_eq!(name.await.unwrap(), "runtime-exec");
         }
         let h = runtime::Handle::current();
         assert_eq!(h.run_in_executor(None, || 1).await.unwrap(), 1);

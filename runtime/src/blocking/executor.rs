@@ -98,7 +98,7 @@ impl ThreadPoolExecutor {
             pool: Pool::new(PoolConfig {
                 max_threads: max_workers,
                 keep_alive: EXECUTOR_KEEP_ALIVE,
-                thread_name: "runtime-executor".to_string(),
+                thread_name: "runtime-exec".to_string(),
                 stack_size: None,
                 on_thread_start: None,
                 on_thread_stop: None,
