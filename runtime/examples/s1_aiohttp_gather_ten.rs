@@ -24,7 +24,7 @@ async fn main() -> Result<(), local_site::Error> {
         .collect();
     let mut responses = Vec::new();
     for result in runtime::gather(tasks).await {
-        let (status, text) = result.map_err(|e| e.to_string())??;
+        let (status, text) = result??;
         assert_eq!(status, 200);
         responses.push(text);
     }

@@ -84,7 +84,7 @@ async fn main() -> Result<(), Error> {
         .collect();
     let mut right = 0;
     for query in queries {
-        right += usize::from(query.await.map_err(|e| e.to_string())??);
+        right += usize::from(query.await??);
     }
     println!("{right} of 50 concurrent queries answered correctly");
 

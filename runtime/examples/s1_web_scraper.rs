@@ -50,7 +50,7 @@ async fn main() -> Result<(), local_site::Error> {
         .map(|url| runtime::spawn(scrape_website(url)))
         .collect();
     for result in runtime::gather(tasks).await {
-        let (url, title, links) = result.map_err(|e| e.to_string())??;
+        let (url, title, links) = result??;
         let page = url.rsplit('/').next().unwrap_or_default();
         println!("{page}: {title:?}, links {links:?}");
     }

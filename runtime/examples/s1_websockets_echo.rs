@@ -64,7 +64,7 @@ async fn main() -> Result<(), Error> {
     websocket.close(None).await?;
     // The server sees the close, answers it and its loop ends.
     while websocket.next().await.is_some() {}
-    server.await.map_err(|e| e.to_string())??;
+    server.await??;
     println!("closed cleanly");
     Ok(())
 }

@@ -21,7 +21,7 @@ pub(crate) fn contain(thread: fmt::Arguments<'_>, what: &str, f: impl FnOnce()) 
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(()) => true,
         Err(payload) => {
-            let message = crate::TaskError::Panicked(payload).to_string();
+            let message = crate::TaskError::panicked(payload).to_string();
             tracing::error!("{thread}: {what} panicked ({message}); the thread carries on");
             false
         }

@@ -332,7 +332,7 @@ fn task_errors_are_descriptive() {
                 .to_string()
                 .contains("`.await` the task")
     );
-    let e = TaskError::Panicked(Box::new("x"));
+    let e = TaskError::Panicked(runtime::PanicPayload::new(Box::new("x")));
     assert_eq!(format!("{e:?}"), "Panicked(\"x\")");
     assert!(e.try_into_panic().is_ok());
 }
@@ -343,6 +343,8 @@ fn tasks_and_handles_are_send_and_sync() {
     send_sync::<runtime::Task<u32>>();
     send_sync::<runtime::Handle>();
     send_sync::<runtime::Runtime>();
+    // So `?` turns a task's error into a `Box<dyn Error + Send + Sync>`.
+    send_sync::<runtime::TaskError>();
     send_sync::<runtime::TimerHandle>();
     send_sync::<runtime::ThreadPoolExecutor>();
     send_sync::<runtime::TaskInfo>();

@@ -14,7 +14,7 @@ pub enum TaskError {
     Cancelled,
     /// The task panicked; the payload is what `panic!` was given. The
     /// worker that polled it carries on.
-    Panicked(Box<dyn Any + Send + 'static>),
+    Panicked(PanicPayload),
     /// [`Task::join_blocking`](crate::Task::join_blocking) was called on a
     /// runtime worker thread, where blocking could deadlock the runtime.
     /// The task itself keeps running, detached.
@@ -23,7 +23,7 @@ pub enum TaskError {
 
 impl TaskError {
     pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> TaskError {
-        TaskError::Panicked(payload)
+        TaskError::Panicked(PanicPayload::new(payload))
     }
 
     /// True if the task was cancelled.
@@ -40,7 +40,7 @@ impl TaskError {
     /// to [`std::panic::resume_unwind`] to propagate the panic.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
         match self {
-            TaskError::Panicked(payload) => Ok(payload),
+            TaskError::Panicked(payload) => Ok(payload.into_inner()),
             other => Err(other),
         }
     }
@@ -48,10 +48,7 @@ impl TaskError {
     /// The panic message, when the payload is a string (as `panic!` makes).
     pub fn panic_message(&self) -> Option<&str> {
         match self {
-            TaskError::Panicked(payload) => payload
-                .downcast_ref::<&'static str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
+            TaskError::Panicked(payload) => payload.message(),
             _ => None,
         }
     }
@@ -87,3 +84,75 @@ impl fmt::Debug for TaskError {
 }
 
 impl std::error::Error for TaskError {}
+
+/// What a panicking task's `panic!` was given, as the runtime caught it.
+///
+/// `Send + Sync`, so [`TaskError`] is too (and `?` turns it into a
+/// `Box<dyn Error + Send + Sync>`): the payload itself (a `dyn Any + Send`,
+/// not necessarily `Sync`) is reachable only by value, through
+/// [`into_inner`](Self::into_inner) or [`resume`](Self::resume); `&self`
+/// gives the message, copied out when the panic was caught.
+///
+/// ```
+/// let rt = runtime::Runtime::new().unwrap();
+/// let error = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
+/// let runtime::TaskError::Panicked(payload) = error else { unreachable!() };
+/// assert_eq!(payload.message(), Some("boom"));
+/// let inner: Box<dyn std::any::Any + Send> = payload.into_inner();
+/// assert_eq!(inner.downcast_ref::<&str>(), Some(&"boom"));
+/// ```
+pub struct PanicPayload {
+    payload: Box<dyn Any + Send + 'static>,
+    /// The payload as text, when it is a `&str` or a `String` (what
+    /// `panic!` makes).
+    message: Option<String>,
+}
+
+impl PanicPayload {
+    /// Wraps a payload (as `std::panic::catch_unwind` returns it).
+    pub fn new(payload: Box<dyn Any + Send + 'static>) -> PanicPayload {
+        let message = payload
+            .downcast_ref::<&'static str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned());
+        PanicPayload { payload, message }
+    }
+
+    /// The panic message, when the payload is a string.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The payload, to downcast or to hand to
+    /// [`std::panic::resume_unwind`].
+    pub fn into_inner(self) -> Box<dyn Any + Send + 'static> {
+        self.payload
+    }
+
+    /// Resumes the panic on this thread.
+    pub fn resume(self) -> ! {
+        std::panic::resume_unwind(self.payload)
+    }
+}
+
+impl From<Box<dyn Any + Send + 'static>> for PanicPayload {
+    fn from(payload: Box<dyn Any + Send + 'static>) -> PanicPayload {
+        PanicPayload::new(payload)
+    }
+}
+
+// SAFETY: no `&self` method reaches `payload` (only `message`, an owned
+// `String`); the payload leaves only by value (`into_inner`, `resume`),
+// which needs the `PanicPayload` itself, never a shared reference. So a
+// `&PanicPayload` on many threads never becomes a `&dyn Any` on many
+// threads, and `Sync` holds whatever the payload's type.
+unsafe impl Sync for PanicPayload {}
+
+impl fmt::Debug for PanicPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.message() {
+            Some(message) => f.debug_tuple("PanicPayload").field(&message).finish(),
+            None => f.write_str("PanicPayload(..)"),
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub(crate) mod loom_tests;
 
 pub use builder::Builder;
 pub use cancel::{cancel_requested, cancelled, Cancelled};
-pub use error::TaskError;
+pub use error::{PanicPayload, TaskError};
 pub use info::{TaskId, TaskInfo, TaskState};
 pub(crate) use join::CancelHandle;
 pub use join::Task;
