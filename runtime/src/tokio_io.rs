@@ -30,9 +30,11 @@ fn poll_read_via_futures<R: futures_io::AsyncRead + ?Sized>(
     Poll::Ready(Ok(()))
 }
 
+/// `tokio::io::AsyncRead` for `$ty` (with the generics in braces, if
+/// any), through its futures-io impl.
 macro_rules! tokio_read {
-    ($($ty:ty),* $(,)?) => {$(
-        impl tokio::io::AsyncRead for $ty {
+    ($({$($generics:tt)*})? $ty:ty) => {
+        impl<$($($generics)*)?> tokio::io::AsyncRead for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -41,12 +43,14 @@ macro_rules! tokio_read {
                 poll_read_via_futures(self, cx, buf)
             }
         }
-    )*};
+    };
 }
 
+/// `tokio::io::AsyncWrite` for `$ty`, through its futures-io impl
+/// (`poll_shutdown` is `poll_close`: for sockets, a write shutdown).
 macro_rules! tokio_write {
-    ($($ty:ty),* $(,)?) => {$(
-        impl tokio::io::AsyncWrite for $ty {
+    ($({$($generics:tt)*})? $ty:ty) => {
+        impl<$($($generics)*)?> tokio::io::AsyncWrite for $ty {
             fn poll_write(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -71,73 +75,24 @@ macro_rules! tokio_write {
                 futures_io::AsyncWrite::poll_flush(self, cx)
             }
 
-            /// Shuts the write direction down (futures-io's `poll_close`).
             fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 futures_io::AsyncWrite::poll_close(self, cx)
             }
         }
-    )*};
+    };
 }
 
-tokio_read!(
-    crate::net::TcpStream,
-    crate::net::tcp::OwnedReadHalf,
-    crate::net::UnixStream,
-    crate::net::unix::OwnedReadHalf,
-    crate::process::ChildStdout,
-    crate::process::ChildStderr,
-);
+tokio_read!(crate::net::TcpStream);
+tokio_read!(crate::net::tcp::OwnedReadHalf);
+tokio_read!(crate::net::UnixStream);
+tokio_read!(crate::net::unix::OwnedReadHalf);
+tokio_read!(crate::process::ChildStdout);
+tokio_read!(crate::process::ChildStderr);
+tokio_read!({T: std::os::fd::AsFd + io::Read + Unpin} crate::io::Async<T>);
 
-tokio_write!(
-    crate::net::TcpStream,
-    crate::net::tcp::OwnedWriteHalf,
-    crate::net::UnixStream,
-    crate::net::unix::OwnedWriteHalf,
-    crate::process::ChildStdin,
-);
-
-impl<T> tokio::io::AsyncRead for crate::io::Async<T>
-where
-    T: std::os::fd::AsFd + io::Read + Unpin,
-{
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        poll_read_via_futures(self, cx, buf)
-    }
-}
-
-impl<T> tokio::io::AsyncWrite for crate::io::Async<T>
-where
-    T: std::os::fd::AsFd + io::Write + Unpin,
-{
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        futures_io::AsyncWrite::poll_write(self, cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        futures_io::AsyncWrite::poll_write_vectored(self, cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        futures_io::AsyncWrite::poll_flush(self, cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        futures_io::AsyncWrite::poll_close(self, cx)
-    }
-}
+tokio_write!(crate::net::TcpStream);
+tokio_write!(crate::net::tcp::OwnedWriteHalf);
+tokio_write!(crate::net::UnixStream);
+tokio_write!(crate::net::unix::OwnedWriteHalf);
+tokio_write!(crate::process::ChildStdin);
+tokio_write!({T: std::os::fd::AsFd + io::Write + Unpin} crate::io::Async<T>);

@@ -214,6 +214,17 @@ macro_rules! impl_read {
                 let $this = &*self;
                 $crate::net::stream_io::read_to_end($source, out).await
             }
+
+            /// One read into uninitialised memory (for `runtime::hyper::Io`).
+            #[allow(dead_code)]
+            pub(crate) fn poll_read_uninit(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $this = self;
+                $crate::net::stream_io::poll_read_uninit($source, cx, buf)
+            }
         }
 
         impl futures_io::AsyncRead for $ty {

@@ -163,18 +163,6 @@ impl UnixStream {
     }
 }
 
-impl UnixStream {
-    /// One read into uninitialised memory (for `runtime::hyper::Io`).
-    #[cfg_attr(not(feature = "hyper"), allow(dead_code))]
-    pub(crate) fn poll_read_uninit(
-        &self,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        crate::net::stream_io::poll_read_uninit(&self.io, cx, buf)
-    }
-}
-
 impl_read!(UnixStream, |this| &this.io);
 impl_write!(UnixStream, |this| &this.io);
 
