@@ -345,6 +345,9 @@ fn tasks_and_handles_are_send_and_sync() {
     send_sync::<runtime::Runtime>();
     // So `?` turns a task's error into a `Box<dyn Error + Send + Sync>`.
     send_sync::<runtime::TaskError>();
+    // Small: it sits in every finished task's output slot (the payload
+    // and its message are boxed together).
+    assert!(std::mem::size_of::<runtime::TaskError>() <= 2 * std::mem::size_of::<usize>());
     send_sync::<runtime::TimerHandle>();
     send_sync::<runtime::ThreadPoolExecutor>();
     send_sync::<runtime::TaskInfo>();

@@ -101,7 +101,11 @@ impl std::error::Error for TaskError {}
 /// let inner: Box<dyn std::any::Any + Send> = payload.into_inner();
 /// assert_eq!(inner.downcast_ref::<&str>(), Some(&"boom"));
 /// ```
-pub struct PanicPayload {
+pub struct PanicPayload(Box<Caught>);
+
+/// Boxed, so a `TaskError` stays two words wide (it sits in every
+/// finished task's output slot) and only a panic pays for the allocation.
+struct Caught {
     payload: Box<dyn Any + Send + 'static>,
     /// The payload as text, when it is a `&str` or a `String` (what
     /// `panic!` makes).
@@ -115,23 +119,23 @@ impl PanicPayload {
             .downcast_ref::<&'static str>()
             .map(|s| (*s).to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned());
-        PanicPayload { payload, message }
+        PanicPayload(Box::new(Caught { payload, message }))
     }
 
     /// The panic message, when the payload is a string.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.0.message.as_deref()
     }
 
     /// The payload, to downcast or to hand to
     /// [`std::panic::resume_unwind`].
     pub fn into_inner(self) -> Box<dyn Any + Send + 'static> {
-        self.payload
+        self.0.payload
     }
 
     /// Resumes the panic on this thread.
     pub fn resume(self) -> ! {
-        std::panic::resume_unwind(self.payload)
+        std::panic::resume_unwind(self.0.payload)
     }
 }
 
@@ -141,8 +145,8 @@ impl From<Box<dyn Any + Send + 'static>> for PanicPayload {
     }
 }
 
-// SAFETY: no `&self` method reaches `payload` (only `message`, an owned
-// `String`); the payload leaves only by value (`into_inner`, `resume`),
+// SAFETY: no `&self` method reaches `Caught::payload` (only `message`, an
+// owned `String`); the payload leaves only by value (`into_inner`, `resume`),
 // which needs the `PanicPayload` itself, never a shared reference. So a
 // `&PanicPayload` on many threads never becomes a `&dyn Any` on many
 // threads, and `Sync` holds whatever the payload's type.
