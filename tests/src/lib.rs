@@ -252,3 +252,18 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// Waits, on the runtime's timer, until the process has `fds` open again
+/// (what it had before a test's sockets); fails after [`HANG`] naming the
+/// leak. For closes that happen in a task that is still winding down.
+pub async fn fds_back_to(fds: usize) {
+    let start = std::time::Instant::now();
+    while open_fds() != fds {
+        assert!(
+            start.elapsed() < HANG,
+            "an fd leaked: {} open, {fds} before",
+            open_fds()
+        );
+        runtime::sleep(Duration::from_millis(5)).await;
+    }
+}

@@ -69,6 +69,20 @@ async fn get(client: &Client<Connector, Empty<Bytes>>, url: String) -> (u16, Byt
     )
 }
 
+/// `n` GETs at once, each from its own task, each answer checked.
+async fn get_all_at_once(client: &Client<Connector, Empty<Bytes>>, addr: SocketAddr, n: usize) {
+    let fetches: Vec<_> = (0..n)
+        .map(|i| {
+            let client = client.clone();
+            runtime::spawn(async move { get(&client, format!("http://{addr}/{i}")).await })
+        })
+        .collect();
+    for (i, fetch) in fetches.into_iter().enumerate() {
+        let (status, body) = fetch.await.unwrap();
+        assert_eq!((status, body), (200, Bytes::from(format!("hello /{i}"))));
+    }
+}
+
 #[test]
 fn an_http1_server_and_a_pooled_client_with_no_glue() {
     let _serial = runtime_tests::serial();
@@ -93,16 +107,7 @@ fn an_http1_server_and_a_pooled_client_with_no_glue() {
             "{connections} connections for 6 requests: no pooling"
         );
         // Ten at once, gathered.
-        let fetches: Vec<_> = (0..10)
-            .map(|i| {
-                let client = client.clone();
-                runtime::spawn(async move { get(&client, format!("http://{addr}/{i}")).await })
-            })
-            .collect();
-        for (i, fetch) in fetches.into_iter().enumerate() {
-            let (status, body) = fetch.await.unwrap();
-            assert_eq!((status, body), (200, Bytes::from(format!("hello /{i}"))));
-        }
+        get_all_at_once(&client, addr, 10).await;
     });
 }
 
@@ -118,16 +123,7 @@ fn http2_multiplexes_requests_over_one_connection() {
         // one is connecting); the rest share it.
         let (status, _) = get(&client, format!("http://{addr}/first")).await;
         assert_eq!(status, 200);
-        let fetches: Vec<_> = (0..20)
-            .map(|i| {
-                let client = client.clone();
-                runtime::spawn(async move { get(&client, format!("http://{addr}/{i}")).await })
-            })
-            .collect();
-        for (i, fetch) in fetches.into_iter().enumerate() {
-            let (status, body) = fetch.await.unwrap();
-            assert_eq!((status, body), (200, Bytes::from(format!("hello /{i}"))));
-        }
+        get_all_at_once(&client, addr, 20).await;
         assert_eq!(accepted.load(SeqCst), 1, "HTTP/2 needs one connection");
     });
 }
@@ -216,10 +212,6 @@ fn a_server_that_vanishes_mid_request_is_an_error_and_leaks_nothing() {
         }
         server.await.unwrap();
         // The pool's background task lets go of the dead connection.
-        let start = std::time::Instant::now();
-        while open_fds() != fds {
-            assert!(start.elapsed() < runtime_tests::HANG, "an fd leaked");
-            runtime::sleep(Duration::from_millis(5)).await;
-        }
+        runtime_tests::fds_back_to(fds).await;
     });
 }

@@ -11,20 +11,6 @@ use async_tungstenite::tungstenite::Message;
 use futures_util::StreamExt;
 use runtime::net::{TcpListener, TcpStream, UnixStream};
 use runtime_tests::{block_on_within, open_fds, rt, serial, DropCounter};
-use std::time::Duration;
-
-/// Waits (bounded by `HANG`) for the fd count to come back to `fds`.
-async fn fds_back_to(fds: usize) {
-    let start = std::time::Instant::now();
-    while open_fds() != fds {
-        assert!(
-            start.elapsed() < runtime_tests::HANG,
-            "an fd leaked: {} open, {fds} before",
-            open_fds()
-        );
-        runtime::sleep(Duration::from_millis(5)).await;
-    }
-}
 
 #[test]
 fn a_database_backend_that_dies_mid_session_is_an_error_and_leaks_nothing() {
@@ -83,7 +69,7 @@ fn a_database_backend_that_dies_mid_session_is_an_error_and_leaks_nothing() {
             let _ = connection.await.unwrap();
         }
         assert_eq!(drops.drops(), 1, "the connection task finished");
-        fds_back_to(fds).await;
+        runtime_tests::fds_back_to(fds).await;
     });
 }
 
@@ -115,6 +101,6 @@ fn a_websocket_peer_that_vanishes_is_an_error_or_end_and_leaks_nothing() {
                 Some(Ok(message)) => panic!("a message from a vanished peer: {message:?}"),
             }
         }
-        fds_back_to(fds).await;
+        runtime_tests::fds_back_to(fds).await;
     });
 }
