@@ -143,6 +143,18 @@ fn loom_every_lifo_task_comes_out_once() {
     });
 }
 
+/// A source whose socket is empty: its optimistic initial readiness
+/// already consumed by a read that said `WouldBlock`.
+fn empty_source() -> Arc<ScheduledIo> {
+    let io = Arc::new(ScheduledIo::new());
+    let mut cx = Context::from_waker(Waker::noop());
+    let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, Direction::Read) else {
+        panic!("a new source starts readable")
+    };
+    io.clear_readiness(ev);
+    io
+}
+
 /// The task side of the readiness models: read until the socket says
 /// `WouldBlock` (modelled by `bytes`), then wait. Returns the bytes read
 /// and whether it ended up waiting.
@@ -203,15 +215,7 @@ fn loom_readiness_dispatched_by_two_drainers_reaches_the_waiting_task() {
     let mut model = loom::model::Builder::new();
     model.preemption_bound = Some(3);
     model.check(|| {
-        let io = Arc::new(ScheduledIo::new());
-        // Consume the optimistic initial readiness: the socket is empty.
-        {
-            let mut cx = Context::from_waker(Waker::noop());
-            let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, Direction::Read) else {
-                panic!("a new source starts readable")
-            };
-            io.clear_readiness(ev);
-        }
+        let io = empty_source();
         let bytes = Arc::new(AtomicUsize::new(0));
         let drainers: Vec<_> = (0..2)
             .map(|_| {
@@ -326,14 +330,7 @@ fn loom_one_edge_wakes_every_shared_waiter() {
     model.check(|| {
         // Two futures waiting on one socket's `&self` operation (two
         // `accept`s), registering while the edge is dispatched.
-        let io = Arc::new(ScheduledIo::new());
-        {
-            let mut cx = Context::from_waker(Waker::noop());
-            let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, Direction::Read) else {
-                panic!("a new source starts readable")
-            };
-            io.clear_readiness(ev);
-        }
+        let io = empty_source();
         let waiter = |io: &ScheduledIo| {
             let (waker, woken) = counting_waker();
             let mut key = None;
