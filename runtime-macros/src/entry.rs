@@ -27,12 +27,17 @@
 //!
 //! There is one builder call per option given, always in the order `workers`,
 //! `debug`, `max_blocking_threads`, `thread_name`, `slow_poll_threshold`,
-//! `stall_threshold`;
+//! `stall_threshold`, `unhandled_panic`;
 //! options left out keep the builder's defaults. `crate = "path"` replaces
-//! `::runtime`.
+//! `::runtime`. With `shutdown_timeout_ms = N` the runtime is a local,
+//! shut down with `shutdown_timeout(Duration::from_millis(N))` once
+//! `block_on` returns (the report is logged if it names stragglers), and
+//! the output is returned after that.
 //!
 //! `#[runtime::test]` expands the same way, with `#[::core::prelude::v1::test]`
-//! put in front of the function.
+//! put in front of the function and, unless the test says otherwise,
+//! `.unhandled_panic(UnhandledPanic::ShutdownRuntime)`: a test whose
+//! background task panics fails.
 //!
 //! # Errors
 //!
@@ -49,8 +54,8 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{
-    parse_quote, Attribute, Block, Expr, ExprLit, FnArg, ItemFn, Lit, LitBool, LitInt, LitStr,
-    Meta, PatType, Path, Token,
+    parse_quote, Attribute, Block, Expr, ExprLit, FnArg, Ident, ItemFn, Lit, LitBool, LitInt,
+    LitStr, Meta, PatType, Path, Token,
 };
 
 /// Expands `#[runtime::main(args)] item`.
@@ -163,14 +168,27 @@ fn expand_fn(kind: Kind, function: ItemFn, options: &Options) -> TokenStream {
         Some(path) => path.to_token_stream(),
         None => quote_spanned!(start=> ::runtime),
     };
-    let builder_calls = options.builder_calls();
+    let builder_calls = options.builder_calls(kind, &crate_path);
     let message = format!("#[runtime::{}]: failed to start the runtime", kind.name());
-    let run = quote_spanned! {end=>
-        #crate_path::Runtime::builder()
-            #builder_calls
-            .build()
-            .expect(#message)
-            .block_on(body)
+    let run = match &options.shutdown_timeout_ms {
+        None => quote_spanned! {end=>
+            #crate_path::Runtime::builder()
+                #builder_calls
+                .build()
+                .expect(#message)
+                .block_on(body)
+        },
+        Some(ms) => quote_spanned! {end=>
+            {
+                let runtime = #crate_path::Runtime::builder()
+                    #builder_calls
+                    .build()
+                    .expect(#message);
+                let output = runtime.block_on(body);
+                runtime.shutdown_timeout(::std::time::Duration::from_millis(#ms));
+                output
+            }
+        },
     };
     quote! {
         #test_attr
@@ -275,16 +293,34 @@ struct Options {
     slow_poll_threshold_ms: Option<LitInt>,
     /// `stall_threshold_ms = N`, at least 1.
     stall_threshold_ms: Option<LitInt>,
+    /// `unhandled_panic = "shutdown_runtime"`: the `UnhandledPanic` variant,
+    /// spanned on the literal.
+    unhandled_panic: Option<Ident>,
+    /// `shutdown_timeout_ms = N`.
+    shutdown_timeout_ms: Option<LitInt>,
 }
 
+/// The values of `unhandled_panic` and the `UnhandledPanic` variant each
+/// stands for.
+const UNHANDLED_PANIC: [(&str, &str); 3] = [
+    ("ignore", "Ignore"),
+    ("log", "Log"),
+    ("shutdown_runtime", "ShutdownRuntime"),
+];
+
 /// Every option, with an example of its use for error messages.
-const OPTIONS: [(&str, &str); 7] = [
+const OPTIONS: [(&str, &str); 9] = [
     ("workers", "`workers = 4`"),
     ("debug", "`debug = true`"),
     ("max_blocking_threads", "`max_blocking_threads = 512`"),
     ("thread_name", "`thread_name = \"worker\"`"),
     ("slow_poll_threshold_ms", "`slow_poll_threshold_ms = 100`"),
     ("stall_threshold_ms", "`stall_threshold_ms = 100`"),
+    (
+        "unhandled_panic",
+        "`unhandled_panic = \"shutdown_runtime\"`",
+    ),
+    ("shutdown_timeout_ms", "`shutdown_timeout_ms = 5000`"),
     ("crate", "`crate = \"runtime\"`"),
 ];
 
@@ -351,6 +387,21 @@ impl Options {
                 }
                 self.stall_threshold_ms = Some(lit);
             }
+            "unhandled_panic" => {
+                let lit = string(name, example, value)?;
+                let given = lit.value();
+                let Some((_, variant)) = UNHANDLED_PANIC.iter().find(|(v, _)| *v == given) else {
+                    let allowed = UNHANDLED_PANIC.map(|(v, _)| format!("\"{v}\"")).join(", ");
+                    let msg = format!(
+                        "unknown `unhandled_panic` value \"{given}\"; expected one of {allowed}"
+                    );
+                    return Err(syn::Error::new_spanned(lit, msg));
+                };
+                self.unhandled_panic = Some(Ident::new(variant, lit.span()));
+            }
+            "shutdown_timeout_ms" => {
+                self.shutdown_timeout_ms = Some(int(name, example, value, 0)?);
+            }
             "crate" => {
                 let lit = string(name, example, value)?;
                 let path = lit.parse_with(Path::parse_mod_style).map_err(|_| {
@@ -364,8 +415,9 @@ impl Options {
         Ok(())
     }
 
-    /// The builder method calls for the options given, e.g. `.workers(4)`.
-    fn builder_calls(&self) -> TokenStream {
+    /// The builder method calls for the options given, e.g. `.workers(4)`,
+    /// plus `#[runtime::test]`'s default panic policy.
+    fn builder_calls(&self, kind: Kind, crate_path: &TokenStream) -> TokenStream {
         let mut calls = TokenStream::new();
         if let Some(workers) = &self.workers {
             calls.extend(quote!(.workers(#workers)));
@@ -388,6 +440,15 @@ impl Options {
                     ::std::time::Duration::from_millis(#ms)
                 ))
             ));
+        }
+        let policy = match (&self.unhandled_panic, kind) {
+            (Some(variant), _) => Some(variant.clone()),
+            // A test whose background task panics fails instead of passing.
+            (None, Kind::Test) => Some(Ident::new("ShutdownRuntime", Span::call_site())),
+            (None, Kind::Main) => None,
+        };
+        if let Some(variant) = policy {
+            calls.extend(quote!(.unhandled_panic(#crate_path::UnhandledPanic::#variant)));
         }
         calls
     }
@@ -492,7 +553,11 @@ mod tests {
         assert!(options.thread_name.is_none());
         assert!(options.slow_poll_threshold_ms.is_none());
         assert!(options.stall_threshold_ms.is_none());
-        assert!(options.builder_calls().is_empty());
+        assert!(options.unhandled_panic.is_none());
+        assert!(options.shutdown_timeout_ms.is_none());
+        assert!(options
+            .builder_calls(Kind::Main, &quote!(::runtime))
+            .is_empty());
     }
 
     #[test]
@@ -504,6 +569,8 @@ mod tests {
             thread_name = "worker",
             slow_poll_threshold_ms = 0,
             stall_threshold_ms = 250,
+            unhandled_panic = "shutdown_runtime",
+            shutdown_timeout_ms = 1500,
             crate = "::my_runtime::inner",
         });
         assert_eq!(int_value(&options.workers), Some(4));
@@ -512,6 +579,8 @@ mod tests {
         assert_eq!(options.thread_name.as_ref().unwrap().value(), "worker");
         assert_eq!(int_value(&options.slow_poll_threshold_ms), Some(0));
         assert_eq!(int_value(&options.stall_threshold_ms), Some(250));
+        assert_eq!(options.unhandled_panic.as_ref().unwrap(), "ShutdownRuntime");
+        assert_eq!(int_value(&options.shutdown_timeout_ms), Some(1500));
         let crate_path = options.crate_path.as_ref().unwrap();
         assert_eq!(path_to_string(crate_path), "::my_runtime::inner");
         let expected = quote! {
@@ -523,15 +592,26 @@ mod tests {
             .stall_threshold(::core::option::Option::Some(
                 ::std::time::Duration::from_millis(250)
             ))
+            .unhandled_panic(::runtime::UnhandledPanic::ShutdownRuntime)
         };
-        assert_eq!(options.builder_calls().to_string(), expected.to_string());
+        assert_eq!(
+            options
+                .builder_calls(Kind::Main, &quote!(::runtime))
+                .to_string(),
+            expected.to_string()
+        );
     }
 
     #[test]
     fn builder_calls_keep_a_fixed_order_and_drop_suffixes() {
         let options = options(quote!(debug = false, workers = 2usize));
         let expected = quote!(.workers(2).debug(false));
-        assert_eq!(options.builder_calls().to_string(), expected.to_string());
+        assert_eq!(
+            options
+                .builder_calls(Kind::Main, &quote!(::runtime))
+                .to_string(),
+            expected.to_string()
+        );
     }
 
     #[test]
@@ -548,7 +628,7 @@ mod tests {
             error(quote!(foo = 1)),
             "unknown option `foo`; expected one of `workers`, `debug`, \
              `max_blocking_threads`, `thread_name`, `slow_poll_threshold_ms`, \
-             `stall_threshold_ms`, `crate`"
+             `stall_threshold_ms`, `unhandled_panic`, `shutdown_timeout_ms`, `crate`"
         );
         assert!(error(quote!(a::workers = 1)).starts_with("unknown option `a::workers`;"));
     }
@@ -628,6 +708,57 @@ mod tests {
     }
 
     #[test]
+    fn unhandled_panic_values() {
+        for (value, variant) in UNHANDLED_PANIC {
+            let options = options(quote!(unhandled_panic = #value));
+            assert_eq!(options.unhandled_panic.as_ref().unwrap(), variant);
+        }
+        assert_eq!(
+            error(quote!(unhandled_panic = "abort")),
+            "unknown `unhandled_panic` value \"abort\"; expected one of \"ignore\", \"log\", \
+             \"shutdown_runtime\""
+        );
+        assert_eq!(
+            error(quote!(unhandled_panic = ShutdownRuntime)),
+            "`unhandled_panic` expects a string literal, e.g. \
+             `unhandled_panic = \"shutdown_runtime\"`"
+        );
+    }
+
+    #[test]
+    fn tests_shut_down_on_unhandled_panics_unless_told_otherwise() {
+        let path = quote!(::runtime);
+        let calls = options(TokenStream::new()).builder_calls(Kind::Test, &path);
+        let expected = quote!(.unhandled_panic(::runtime::UnhandledPanic::ShutdownRuntime));
+        assert_eq!(calls.to_string(), expected.to_string());
+        let calls = options(quote!(unhandled_panic = "log")).builder_calls(Kind::Test, &path);
+        let expected = quote!(.unhandled_panic(::runtime::UnhandledPanic::Log));
+        assert_eq!(calls.to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn shutdown_timeout_expansion() {
+        let item = quote!(
+            async fn main() {}
+        );
+        let expected = quote! {
+            fn main() {
+                let body = async move {};
+                {
+                    let runtime = ::runtime::Runtime::builder()
+                        .build()
+                        .expect("#[runtime::main]: failed to start the runtime");
+                    let output = runtime.block_on(body);
+                    runtime.shutdown_timeout(::std::time::Duration::from_millis(250));
+                    output
+                }
+            }
+        };
+        let expanded = main(quote!(shutdown_timeout_ms = 250), item);
+        assert_eq!(expanded.to_string(), expected.to_string());
+    }
+
+    #[test]
     fn every_bad_option_is_reported() {
         let err = rejected(quote!(foo = 1, workers = 0));
         assert_eq!(err.into_iter().count(), 2);
@@ -675,6 +806,7 @@ mod tests {
             fn it_works() {
                 let body = async move {};
                 my_runtime::Runtime::builder()
+                    .unhandled_panic(my_runtime::UnhandledPanic::ShutdownRuntime)
                     .build()
                     .expect("#[runtime::test]: failed to start the runtime")
                     .block_on(body)

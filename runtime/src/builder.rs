@@ -30,6 +30,64 @@ pub const DEFAULT_STALL_THRESHOLD: Duration = Duration::from_millis(100);
 /// like `PYTHONASYNCIODEBUG`.
 pub const DEBUG_ENV_VAR: &str = "RUNTIME_DEBUG";
 
+/// What the runtime does with a panic nobody will see: a task that panicked
+/// after its [`Task`](crate::Task) handle was dropped (a detached task), or
+/// whose handle is dropped without its result being taken (asyncio's "Task
+/// exception was never retrieved"). A panic whose result is awaited is
+/// the awaiter's to handle, whatever the policy.
+///
+/// Set with [`Builder::unhandled_panic`] or
+/// `#[runtime::main(unhandled_panic = "shutdown_runtime")]`.
+///
+/// ```should_panic
+/// use runtime::UnhandledPanic;
+/// let rt = runtime::Runtime::builder()
+///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+///     .build()
+///     .unwrap();
+/// rt.block_on(async {
+///     drop(runtime::spawn(async { panic!("boom") })); // detached
+///     runtime::sleep(std::time::Duration::from_secs(3600)).await;
+/// }); // panics: "... task N spawned at src/main.rs:7:10 panicked: boom"
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnhandledPanic {
+    /// Drop it silently (the panic hook has already printed it, as for
+    /// any panic).
+    Ignore,
+    /// Log it at `error` through `tracing`, naming the task (id, name,
+    /// spawn site) and the panic message. The default, as asyncio logs
+    /// "Task exception was never retrieved".
+    #[default]
+    Log,
+    /// Log it, then shut the runtime down: every task is cancelled, and
+    /// [`Runtime::block_on`] (so `#[runtime::main]` and `runtime::run`) and
+    /// [`Runtime::run_forever`] panic with a message naming the task (id,
+    /// name, spawn site) and its panic message. The first such panic wins.
+    /// `#[runtime::test]`'s default, so a test whose background task
+    /// panics fails instead of hanging or passing.
+    ShutdownRuntime,
+}
+
+impl UnhandledPanic {
+    /// The policy's name as the macros spell it: `"ignore"`, `"log"`,
+    /// `"shutdown_runtime"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnhandledPanic::Ignore => "ignore",
+            UnhandledPanic::Log => "log",
+            UnhandledPanic::ShutdownRuntime => "shutdown_runtime",
+        }
+    }
+}
+
+impl fmt::Display for UnhandledPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Configures a [`Runtime`] (asyncio's `new_event_loop`, with knobs).
 ///
 /// ```
@@ -50,6 +108,7 @@ pub struct Builder {
     debug: Option<bool>,
     slow_poll_threshold: Duration,
     stall_threshold: Option<Duration>,
+    unhandled_panic: UnhandledPanic,
     on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
     on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -73,6 +132,7 @@ impl Builder {
             debug: None,
             slow_poll_threshold: DEFAULT_SLOW_POLL_THRESHOLD,
             stall_threshold: Some(DEFAULT_STALL_THRESHOLD),
+            unhandled_panic: UnhandledPanic::default(),
             on_thread_start: None,
             on_thread_stop: None,
         }
@@ -167,6 +227,24 @@ impl Builder {
         self
     }
 
+    /// What to do with a panic nobody will see (see [`UnhandledPanic`]).
+    /// Default: [`UnhandledPanic::Log`].
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::builder()
+    ///     .unhandled_panic(runtime::UnhandledPanic::Ignore)
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     drop(runtime::spawn(async { panic!("ignored") }));
+    ///     runtime::sleep(std::time::Duration::from_millis(10)).await;
+    /// });
+    /// ```
+    pub fn unhandled_panic(mut self, policy: UnhandledPanic) -> Builder {
+        self.unhandled_panic = policy;
+        self
+    }
+
     /// Runs `f` on each thread the runtime starts (workers and blocking
     /// threads), before it takes any work. (The runtime's monitor thread,
     /// which runs no user code, does not call it.)
@@ -231,6 +309,7 @@ impl Builder {
             debug: debug_mode,
             slow_poll_threshold: self.slow_poll_threshold,
             stall_threshold: self.stall_threshold,
+            unhandled_panic: self.unhandled_panic,
             thread_name: self.thread_name,
             thread_stack_size: self.thread_stack_size,
             on_thread_start: self.on_thread_start,
@@ -312,6 +391,7 @@ impl fmt::Debug for Builder {
             .field("debug", &self.debug)
             .field("slow_poll_threshold", &self.slow_poll_threshold)
             .field("stall_threshold", &self.stall_threshold)
+            .field("unhandled_panic", &self.unhandled_panic)
             .finish_non_exhaustive()
     }
 }

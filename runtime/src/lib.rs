@@ -80,12 +80,14 @@ pub mod fs;
 pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
+pub mod metrics;
 pub mod net;
 #[cfg(unix)]
 pub mod process;
 mod reactor;
 mod runtime;
 mod scheduler;
+mod shutdown;
 #[cfg(unix)]
 pub mod signal;
 pub mod streams;
@@ -116,8 +118,8 @@ pub mod fuzz {
 
 pub use blocking::{run_in_executor, spawn_blocking, to_thread, ThreadPoolExecutor};
 pub use builder::{
-    Builder, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_MAX_BLOCKING_THREADS,
-    DEFAULT_SLOW_POLL_THRESHOLD, DEFAULT_STALL_THRESHOLD,
+    Builder, UnhandledPanic, DEBUG_ENV_VAR, DEFAULT_BLOCKING_KEEP_ALIVE,
+    DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_SLOW_POLL_THRESHOLD, DEFAULT_STALL_THRESHOLD,
 };
 #[doc(hidden)]
 pub use combinators::macro_support as __private;
@@ -129,8 +131,10 @@ pub use combinators::{
 };
 pub use context::EnterGuard;
 pub use coop::yield_now;
+pub use metrics::{BlockingMetrics, RuntimeMetrics, WorkerMetrics};
 pub use runtime::{Handle, Runtime, TimerHandle, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use runtime_macros::{main, test};
+pub use shutdown::{ShutdownReport, Straggler, StragglerKind};
 pub use task::{
     all_tasks, create_task, current_task, dump_tasks, spawn, spawn_local, PanicPayload, Task,
     TaskError, TaskId, TaskInfo, TaskState,

@@ -85,11 +85,28 @@ impl Runtime {
     /// # Panics
     /// Panics if called on a runtime worker thread (inside a task): blocking
     /// a worker stalls its event loop and can deadlock. `.await` instead.
+    ///
+    /// Also panics, naming the task and its panic, when an unhandled panic
+    /// shut the runtime down under
+    /// [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic::ShutdownRuntime).
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         assert_not_worker("Runtime::block_on");
         let _enter = context::enter(self.handle.clone());
-        park::block_on_thread(future)
+        let fatal = &self.handle.shared.fatal;
+        let mut future = std::pin::pin!(future);
+        let mut watch = FatalWatch { fatal, key: None };
+        park::block_on_thread(std::future::poll_fn(|cx| {
+            if let Some(report) = fatal.poll_report(&mut watch.key, cx.waker()) {
+                unhandled_panic_shut_down(&report);
+            }
+            let output = std::task::ready!(future.as_mut().poll(cx));
+            // The panic may have come during this very poll.
+            if let Some(report) = fatal.report() {
+                unhandled_panic_shut_down(&report);
+            }
+            std::task::Poll::Ready(output)
+        }))
     }
 
     /// Spawns a task (see [`Handle::spawn`]).
@@ -119,33 +136,51 @@ impl Runtime {
         assert_not_worker("Runtime::run_forever");
         let _enter = context::enter(self.handle.clone());
         self.handle.shared.stop.wait();
+        if let Some(report) = self.handle.shared.fatal.report() {
+            unhandled_panic_shut_down(&report);
+        }
     }
 
     /// Shuts down, waiting at most `timeout` for workers and running
-    /// blocking jobs (asyncio's `loop.close()`). Tasks still alive are
-    /// cancelled and their futures dropped.
+    /// blocking jobs (asyncio's `loop.close()`), and says what it left
+    /// behind. Tasks still alive are cancelled and their futures dropped;
+    /// blocking jobs not started are cancelled. What still runs at the
+    /// deadline (a task stuck in one poll, a blocking job) is named in the
+    /// returned [`ShutdownReport`](crate::ShutdownReport), which is also
+    /// logged at `warn` when it is not clean. Blocking jobs marked
+    /// [`must_finish`](crate::task::Builder::must_finish) are run even if
+    /// they had not started, and waited for past the deadline.
     ///
     /// Called inside async code (on a worker thread of any runtime), it
     /// does not wait at all, as [`shutdown_background`](Self::shutdown_background):
     /// waiting would block that worker's event loop.
-    pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(timeout);
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// rt.spawn(std::future::pending::<()>()); // cancelled by the shutdown
+    /// let report = rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    /// assert!(report.is_clean(), "{report}");
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> crate::ShutdownReport {
+        self.shutdown(timeout)
     }
 
     /// Shuts down without waiting for workers or blocking jobs.
     pub fn shutdown_background(mut self) {
-        self.shutdown(Duration::ZERO);
+        let _ = self.shutdown(Duration::ZERO);
     }
 
-    fn shutdown(&mut self, timeout: Duration) {
+    fn shutdown(&mut self, timeout: Duration) -> crate::ShutdownReport {
         if std::mem::replace(&mut self.shut_down, true) {
-            return;
+            return crate::ShutdownReport::default();
         }
+        let start = Instant::now();
         let shared = &self.handle.shared;
+        let in_async = context::is_worker_thread();
         // Inside async code (a worker of this or any other runtime), waiting
         // for workers or blocking jobs would stall that worker's loop for
         // up to the whole timeout: shut down in the background instead.
-        let timeout = if context::is_worker_thread() {
+        let timeout = if in_async {
             if !timeout.is_zero() {
                 tracing::debug!(
                     "runtime dropped or shut down inside async code: shutting down in the \
@@ -168,28 +203,35 @@ impl Runtime {
                 let _ = thread.join();
             }
         }
-        if !all_exited {
-            for straggler in shared.stragglers() {
-                tracing::warn!(
-                    "runtime shutdown: {straggler}; it did not stop within the timeout and \
-                     was detached"
-                );
-            }
-        }
+        let mut stragglers = if all_exited || own_worker {
+            Vec::new()
+        } else {
+            shared.stragglers()
+        };
         {
             // Futures dropped now may still look for their runtime.
             let _enter = context::enter(self.handle.clone());
             shared.cancel_remaining_tasks();
         }
-        if !shared.blocking.shutdown(true, Some(deadline)) {
-            tracing::warn!("runtime shutdown: blocking jobs still running were left to finish");
+        // In async code nothing is waited for, not even jobs that must
+        // finish (they still run, on their own threads).
+        let deadline = (!in_async).then_some(deadline);
+        let (_, jobs) = shared.blocking.shutdown(true, deadline);
+        stragglers.extend(jobs);
+        let report = crate::ShutdownReport {
+            stragglers,
+            elapsed: start.elapsed(),
+        };
+        if !report.is_clean() {
+            tracing::warn!("runtime shutdown: {report}");
         }
+        report
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.shutdown(DEFAULT_SHUTDOWN_TIMEOUT);
+        let _ = self.shutdown(DEFAULT_SHUTDOWN_TIMEOUT);
     }
 }
 
@@ -199,6 +241,26 @@ impl fmt::Debug for Runtime {
             .field("workers", &self.handle.num_workers())
             .finish_non_exhaustive()
     }
+}
+
+/// Unregisters a `block_on` call from the runtime's unhandled-panic report.
+struct FatalWatch<'a> {
+    fatal: &'a crate::scheduler::Fatal,
+    key: Option<usize>,
+}
+
+impl Drop for FatalWatch<'_> {
+    fn drop(&mut self) {
+        self.fatal.unregister(self.key);
+    }
+}
+
+#[track_caller]
+fn unhandled_panic_shut_down(report: &crate::scheduler::UnhandledReport) -> ! {
+    panic!(
+        "the runtime was shut down by an unhandled panic (UnhandledPanic::ShutdownRuntime): \
+         {report}"
+    )
 }
 
 #[track_caller]
@@ -344,6 +406,29 @@ impl Handle {
     /// True once the runtime has begun shutting down.
     pub fn is_shutdown(&self) -> bool {
         self.shared.is_shutdown()
+    }
+
+    /// A snapshot of this runtime's counters and gauges: per worker (polls,
+    /// steals, parks, busy time, queue depth, LIFO hits, stalls, longest
+    /// poll), runtime-wide (global queue, tasks spawned and alive, I/O
+    /// sources, pending timers) and the blocking pool's. Stable, with no
+    /// feature flag; counting costs the hot path no shared cache line
+    /// ([`metrics`](crate::metrics) says how each is counted).
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// rt.block_on(async move {
+    ///     let sleeper = runtime::spawn(runtime::sleep(std::time::Duration::from_secs(60)));
+    ///     runtime::sleep(std::time::Duration::from_millis(5)).await;
+    ///     let metrics = handle.metrics();
+    ///     assert!(metrics.tasks_alive >= 1);
+    ///     assert!(metrics.timers_pending >= 1);
+    ///     sleeper.cancel();
+    /// });
+    /// ```
+    pub fn metrics(&self) -> crate::RuntimeMetrics {
+        self.shared.metrics()
     }
 }
 

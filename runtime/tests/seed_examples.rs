@@ -1205,3 +1205,25 @@ fn every_seed_example_is_tested() {
         "seed examples without a test: {untested:?}"
     );
 }
+
+/// Not a seed twin: the live metrics example (issue 10) prints one line per
+/// second in which the workload's counters move.
+#[test]
+fn metrics_example_prints_a_live_line() {
+    let output = run_example_with_args("metrics", &["2"]);
+    let lines = output.lines();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for (i, line) in lines[..2].iter().enumerate() {
+        assert!(line.starts_with(&format!("[{}s] ", i + 1)), "{line}");
+        let polls: u64 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no poll rate in {line}"));
+        assert!(polls > 0, "the workload polls: {line}");
+        for part in ["tasks", "io", "timers", "blocking"] {
+            assert!(line.contains(part), "{part} missing: {line}");
+        }
+    }
+    assert!(lines[2].starts_with("echoed "), "{}", lines[2]);
+}

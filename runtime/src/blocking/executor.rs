@@ -120,7 +120,7 @@ impl ThreadPoolExecutor {
     /// Stops accepting work. Jobs already submitted still run; with `wait`,
     /// blocks until they have all finished and the threads have exited.
     pub fn shutdown(&self, wait: bool) {
-        self.pool.shutdown(false, None);
+        let _ = self.pool.shutdown(false, None);
         if wait {
             self.pool.wait_idle_forever();
         }
@@ -141,7 +141,7 @@ impl Drop for ThreadPoolExecutor {
     /// Stops accepting work without waiting: queued jobs still run and the
     /// threads exit when the queue is empty.
     fn drop(&mut self) {
-        self.pool.shutdown(false, None);
+        let _ = self.pool.shutdown(false, None);
     }
 }
 

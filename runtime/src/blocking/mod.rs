@@ -45,6 +45,7 @@ mod executor;
 
 pub use executor::{run_in_executor, spawn_blocking, to_thread, ThreadPoolExecutor};
 
+use crate::metrics::{BlockingMetrics, QueueAges};
 use crate::task::{Header, Meta, Notified, RawTask, Schedule, Task, TaskId};
 use crate::Handle;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -85,9 +86,9 @@ pub(crate) struct Pool {
 struct Inner {
     /// The only sender: `None` once shut down, which disconnects the
     /// channel. Submitters hold the read side for the length of a `send`.
-    sender: RwLock<Option<Sender<Notified>>>,
+    sender: RwLock<Option<Sender<Job>>>,
     /// Shared by every pool thread (and by shutdown, to cancel the queue).
-    jobs: Receiver<Notified>,
+    jobs: Receiver<Job>,
     /// Threads between jobs; see the module docs.
     idle: AtomicUsize,
     /// Set by a shutdown that cancels queued jobs: a thread that receives
@@ -98,6 +99,49 @@ struct Inner {
     config: PoolConfig,
     /// The runtime whose context blocking threads enter, if any.
     runtime: OnceLock<Weak<crate::scheduler::Shared>>,
+    /// When queued jobs were submitted (the metrics' `oldest_queued`).
+    ages: QueueAges,
+    /// What each thread is running (shutdown's report names them).
+    slots: Mutex<slab::Slab<Arc<Slot>>>,
+}
+
+/// A job in the queue.
+struct Job {
+    task: Notified,
+    /// Shutdown runs it even if it has not started, and waits for it past
+    /// its deadline (`task::Builder::must_finish`).
+    must_finish: bool,
+}
+
+/// What one pool thread is running, if anything.
+#[derive(Default)]
+struct Slot {
+    running: Mutex<Option<Running>>,
+}
+
+/// A job being run, with a reference of its own so that shutdown's report
+/// can read its name and spawn site while it runs.
+struct Running {
+    task: RawTask,
+    must_finish: bool,
+}
+
+impl Running {
+    fn new(job: &Job) -> Running {
+        let task = job.task.raw();
+        task.header().state.ref_inc();
+        Running {
+            task,
+            must_finish: job.must_finish,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // SAFETY: the reference `Running::new` took, given up here.
+        unsafe { self.task.drop_reference() };
+    }
 }
 
 /// Thread accounting, changed only when a thread starts or exits.
@@ -108,6 +152,8 @@ struct State {
     /// Threads that left their loop and are running their stop hook.
     stopping: usize,
     shutdown: bool,
+    /// `must_finish` jobs queued or running (shutdown waits for them).
+    must_finish: usize,
 }
 
 impl State {
@@ -130,6 +176,8 @@ impl Pool {
                 all_exited: Condvar::new(),
                 config,
                 runtime: OnceLock::new(),
+                ages: QueueAges::new(),
+                slots: Mutex::new(slab::Slab::new()),
             }),
         }
     }
@@ -149,7 +197,24 @@ impl Pool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let meta = Meta::new(location, Instant::now(), None, 0, None);
+        self.spawn_with(f, location, None, false)
+    }
+
+    /// [`spawn`](Self::spawn) with a name, and marked as a job shutdown
+    /// must let finish.
+    pub(crate) fn spawn_with<F, T>(
+        &self,
+        f: F,
+        location: &'static Location<'static>,
+        name: Option<Arc<str>>,
+        must_finish: bool,
+    ) -> Task<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let now = Instant::now();
+        let meta = Meta::new(location, now, name, 0, None);
         let raw = RawTask::new(
             BlockingFn(Some(f)),
             self.clone(),
@@ -160,21 +225,30 @@ impl Pool {
         // SAFETY: a fresh unowned task holds one reference for its handle
         // and one for its first `Notified`; its output type is `T`.
         let (task, notified) = unsafe { (Task::from_raw(raw), Notified::from_raw(raw)) };
-        self.push(notified);
+        if must_finish {
+            self.inner.state.lock().must_finish += 1;
+        }
+        self.push(
+            Job {
+                task: notified,
+                must_finish,
+            },
+            now,
+        );
         task
     }
 
-    fn push(&self, job: Notified) {
+    /// Queues `job`, submitted at `at`.
+    fn push(&self, job: Job, at: Instant) {
         let inner = &self.inner;
         {
             let sender = inner.sender.read();
             let Some(sender) = sender.as_ref() else {
                 drop(sender);
-                // SAFETY: blocking jobs are `Send` tasks: their closures may
-                // be dropped on any thread.
-                unsafe { job.shutdown() };
+                self.cancel(job);
                 return;
             };
+            inner.ages.pushed(at);
             // Cannot fail: `inner.jobs` keeps the channel connected.
             let _ = sender.send(job);
         }
@@ -216,17 +290,59 @@ impl Pool {
                     // Nobody could ever run the queue: fail the jobs loudly
                     // (they resolve to Cancelled) rather than hang.
                     drop(state);
-                    self.cancel_queue();
+                    self.cancel_queue(true);
                 }
             }
         }
     }
 
-    fn cancel_queue(&self) {
+    /// Cancels a job that never started (its task resolves to
+    /// `Cancelled`).
+    fn cancel(&self, job: Job) {
+        // SAFETY: blocking jobs are `Send` tasks: their closures may be
+        // dropped on any thread.
+        unsafe { job.task.shutdown() };
+        if job.must_finish {
+            self.must_finish_done();
+        }
+    }
+
+    /// Cancels every queued job, except `must_finish` ones, which are
+    /// handed back (unless `cancel_all`).
+    fn cancel_queue(&self, cancel_all: bool) -> Vec<Job> {
+        let mut kept = Vec::new();
         for job in self.inner.jobs.try_iter() {
-            // SAFETY: blocking jobs are `Send` tasks: their closures may be
-            // dropped on any thread.
-            unsafe { job.shutdown() };
+            self.inner.ages.taken();
+            if job.must_finish && !cancel_all {
+                kept.push(job);
+            } else {
+                self.cancel(job);
+            }
+        }
+        kept
+    }
+
+    /// A `must_finish` job is done (ran, or could not run at all).
+    fn must_finish_done(&self) {
+        let mut state = self.inner.state.lock();
+        state.must_finish -= 1;
+        self.inner.all_exited.notify_all();
+    }
+
+    /// Runs one job on this pool thread, published in `slot` meanwhile.
+    fn run_job(&self, job: Job, slot: &Slot) {
+        let must_finish = job.must_finish;
+        if self.inner.cancel_queued.load(Acquire) && !must_finish {
+            self.cancel(job);
+            return;
+        }
+        *slot.running.lock() = Some(Running::new(&job));
+        job.task.run();
+        let finished = slot.running.lock().take();
+        // The reference goes outside the slot's lock (it may free the task).
+        drop(finished);
+        if must_finish {
+            self.must_finish_done();
         }
     }
 
@@ -248,6 +364,8 @@ impl Pool {
             .and_then(Weak::upgrade)
             .map(|shared| crate::context::enter(Handle::from_shared(shared)));
         CURRENT_POOL.with(|pool| pool.set(Arc::as_ptr(&self.inner) as usize));
+        let slot = Arc::new(Slot::default());
+        let slot_key = inner.slots.lock().insert(slot.clone());
 
         // Counted idle since `grow`; every turn ends idle again.
         while let Some(job) = self.next_job() {
@@ -255,15 +373,10 @@ impl Pool {
             if !inner.jobs.is_empty() && inner.idle.load(SeqCst) == 0 {
                 self.grow();
             }
-            if inner.cancel_queued.load(Acquire) {
-                // SAFETY: blocking jobs are `Send` tasks: their closures may
-                // be dropped on any thread.
-                unsafe { job.shutdown() };
-            } else {
-                job.run();
-            }
+            self.run_job(job, &slot);
             inner.idle.fetch_add(1, SeqCst);
         }
+        inner.slots.lock().remove(slot_key);
 
         // `next_job` took this thread off `threads` and `idle`; it is
         // `stopping` until its hook has run, so whoever waits for the pool
@@ -288,10 +401,11 @@ impl Pool {
 
     /// The next job for an idle thread, which stops being idle; `None`
     /// when the thread should exit (already moved to `stopping`).
-    fn next_job(&self) -> Option<Notified> {
+    fn next_job(&self) -> Option<Job> {
         let inner = &self.inner;
         loop {
             if let Ok(job) = inner.jobs.try_recv() {
+                inner.ages.taken();
                 inner.idle.fetch_sub(1, SeqCst);
                 return Some(job);
             }
@@ -306,6 +420,7 @@ impl Pool {
             }
             match inner.jobs.recv_timeout(inner.config.keep_alive) {
                 Ok(job) => {
+                    inner.ages.taken();
                     inner.idle.fetch_sub(1, SeqCst);
                     return Some(job);
                 }
@@ -345,9 +460,16 @@ impl Pool {
     }
 
     /// Stops the pool. `cancel_queued`: jobs that never started are
-    /// cancelled (else they still run). Waits for the threads to finish
-    /// until `deadline` (`None`: no wait; returns whether all finished).
-    pub(crate) fn shutdown(&self, cancel_queued: bool, deadline: Option<Instant>) -> bool {
+    /// cancelled (else they still run), except `must_finish` ones. Waits
+    /// for the threads to finish until `deadline` (`None`: no wait), and
+    /// for `must_finish` jobs past it (unless `deadline` is `None`).
+    /// Returns whether every thread finished, and the jobs still running
+    /// at the deadline.
+    pub(crate) fn shutdown(
+        &self,
+        cancel_queued: bool,
+        deadline: Option<Instant>,
+    ) -> (bool, Vec<crate::Straggler>) {
         let inner = &self.inner;
         if cancel_queued {
             inner.cancel_queued.store(true, Release);
@@ -357,11 +479,14 @@ impl Pool {
         // the channel, which wakes every thread blocked in it.
         drop(inner.sender.write().take());
         if cancel_queued {
-            self.cancel_queue();
+            let kept = self.cancel_queue(false);
+            if !kept.is_empty() {
+                self.run_elsewhere(kept);
+            }
         }
         let others = self.others_than_caller();
         let Some(deadline) = deadline else {
-            return inner.state.lock().alive() <= others;
+            return (inner.state.lock().alive() <= others, Vec::new());
         };
         let mut state = inner.state.lock();
         while state.alive() > others {
@@ -373,7 +498,66 @@ impl Pool {
                 break;
             }
         }
-        state.alive() <= others
+        drop(state);
+        let stragglers = self.running_jobs();
+        let mut state = inner.state.lock();
+        // Past the deadline: only the jobs that must finish are waited for.
+        while state.must_finish > 0 && others == 0 {
+            inner.all_exited.wait(&mut state);
+        }
+        (state.alive() <= others, stragglers)
+    }
+
+    /// Runs the queued `must_finish` jobs a shutdown took out of the queue
+    /// on a thread of their own (the pool's threads may all be stuck),
+    /// counted as a stopping pool thread so that shutdown waits for it.
+    fn run_elsewhere(&self, jobs: Vec<Job>) {
+        let inner = &self.inner;
+        inner.state.lock().stopping += 1;
+        let pool = self.clone();
+        let run = move || {
+            let slot = Slot::default();
+            for job in jobs {
+                *slot.running.lock() = Some(Running::new(&job));
+                job.task.run();
+                drop(slot.running.lock().take());
+                pool.must_finish_done();
+            }
+            let mut state = pool.inner.state.lock();
+            state.stopping -= 1;
+            pool.inner.all_exited.notify_all();
+        };
+        let name = inner.config.thread_name.clone();
+        if let Err(error) = std::thread::Builder::new().name(name).spawn(run) {
+            tracing::error!(%error, "failed to start a thread for must-finish blocking jobs");
+            // The closure (and its jobs) was dropped unrun: their tasks
+            // resolve to Cancelled; release what they held.
+            let mut state = inner.state.lock();
+            state.stopping -= 1;
+            inner.all_exited.notify_all();
+        }
+    }
+
+    /// The jobs running right now, as shutdown reports them.
+    fn running_jobs(&self) -> Vec<crate::Straggler> {
+        let slots: Vec<Arc<Slot>> = self
+            .inner
+            .slots
+            .lock()
+            .iter()
+            .map(|(_, s)| s.clone())
+            .collect();
+        slots
+            .iter()
+            .filter_map(|slot| {
+                let running = slot.running.lock();
+                let running = running.as_ref()?;
+                Some(crate::Straggler::blocking_job(
+                    running.task.header(),
+                    running.must_finish,
+                ))
+            })
+            .collect()
     }
 
     /// Waits, without a bound, for every thread to exit (every thread but
@@ -398,17 +582,48 @@ impl Pool {
     pub(crate) fn num_threads(&self) -> usize {
         self.inner.state.lock().alive()
     }
+
+    /// The pool's gauges as of `now`.
+    pub(crate) fn metrics(&self, now: Instant) -> BlockingMetrics {
+        let inner = &self.inner;
+        let queued = inner.jobs.len();
+        BlockingMetrics {
+            threads: self.num_threads(),
+            idle: inner.idle.load(Relaxed),
+            queued,
+            oldest_queued: inner.ages.oldest(now).filter(|_| queued > 0),
+        }
+    }
 }
 
 impl Schedule for Pool {
     fn schedule(&self, task: Notified) {
         // Only a cancellation requeues a blocking job (its one poll never
         // returns Pending): run it through the queue so a pool thread drops it.
-        self.push(task);
+        let job = Job {
+            task,
+            must_finish: false,
+        };
+        self.push(job, Instant::now());
     }
 
     fn release(&self, _task: &Header) -> bool {
         false
+    }
+
+    fn unhandled_panic(&self, task: &Header, payload: &crate::PanicPayload) {
+        match self.inner.runtime.get().and_then(Weak::upgrade) {
+            Some(shared) => shared.unhandled_panic(task, payload),
+            // A `ThreadPoolExecutor`'s job: no runtime policy to apply.
+            None => tracing::error!(
+                task.id = task.id.as_u64(),
+                spawned_at = %task.meta.location,
+                "blocking job panic was never retrieved: job {} submitted at {} panicked: {}",
+                task.id,
+                task.meta.location,
+                payload.message().unwrap_or("(a payload that is not a string)"),
+            ),
+        }
     }
 }
 

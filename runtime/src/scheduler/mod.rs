@@ -76,10 +76,12 @@ mod loom_inbox;
 mod tests;
 
 use crate::blocking::Pool;
+use crate::builder::UnhandledPanic;
 use crate::context;
+use crate::metrics::{LongestPoll, RuntimeMetrics, WorkerMetrics, WorkerStats};
 use crate::reactor::IoDriver;
 use crate::task::registry::Registry;
-use crate::task::{Header, Meta, Notified, RawTask, Schedule, Task, TaskId};
+use crate::task::{Header, Meta, Notified, PanicPayload, RawTask, Schedule, Task, TaskId};
 use crate::time::{Clock, TimerShard};
 use crossbeam_deque::{Injector, Steal, Stealer};
 use idle::Idle;
@@ -103,6 +105,7 @@ pub(crate) struct Config {
     pub(crate) debug: bool,
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) stall_threshold: Option<Duration>,
+    pub(crate) unhandled_panic: UnhandledPanic,
     pub(crate) thread_name: String,
     pub(crate) thread_stack_size: Option<usize>,
     pub(crate) on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
@@ -126,8 +129,22 @@ pub(crate) struct Remote {
     /// Set by the monitor while this worker is stalled: the others serve
     /// its duties.
     stalled: AtomicBool,
+    /// Counters other threads write.
+    pub(crate) counted: CountedByOthers,
+}
+
+/// A worker's counters that other threads write (the metrics'), on a cache
+/// line of their own so that those rare writes do not disturb the lines
+/// thieves and wakers read.
+#[repr(align(128))]
+#[derive(Default)]
+pub(crate) struct CountedByOthers {
     /// Stalls the watchdog reported.
     pub(crate) stalls: AtomicU64,
+    /// Tasks other workers took from this one (bumped by the thief).
+    pub(crate) stolen_from: AtomicU64,
+    /// Raised by the monitor (and by debug mode's timed polls).
+    pub(crate) longest_poll: LongestPoll,
 }
 
 /// The fields a worker writes on its hot path, on a cache line of their own
@@ -136,10 +153,11 @@ pub(crate) struct Remote {
 pub(crate) struct OwnerLine {
     pub(crate) pulse: Pulse,
     pub(crate) lifo: LifoSlot,
+    pub(crate) stats: WorkerStats,
 }
 
 impl Remote {
-    fn new(stealer: Stealer<Notified>) -> std::io::Result<Remote> {
+    fn new(stealer: Stealer<Notified>, clock: &Clock) -> std::io::Result<Remote> {
         let poller = polling::Poller::new()?;
         let io = IoDriver::new()?;
         // SAFETY: the source set is dropped after the poller (field order),
@@ -155,6 +173,7 @@ impl Remote {
             hot: OwnerLine {
                 pulse: Pulse::default(),
                 lifo: LifoSlot::new(),
+                stats: WorkerStats::new(clock.since_origin(Instant::now())),
             },
             stealer,
             poller,
@@ -162,7 +181,7 @@ impl Remote {
             timers: TimerShard::new(),
             io,
             stalled: AtomicBool::new(false),
-            stalls: AtomicU64::new(0),
+            counted: CountedByOthers::default(),
         })
     }
 
@@ -188,6 +207,8 @@ pub(crate) struct Shared {
     pub(crate) monitor: Monitor,
     /// `run_forever` / `stop`.
     pub(crate) stop: StopSignal,
+    /// Set by the first unhandled panic under `UnhandledPanic::ShutdownRuntime`.
+    pub(crate) fatal: Fatal,
     /// Workers still running their loop, for shutdown to wait on.
     live_workers: Mutex<usize>,
     workers_exited: parking_lot::Condvar,
@@ -202,7 +223,7 @@ impl Shared {
         let clock = Clock::new();
         let remotes = stealers
             .into_iter()
-            .map(Remote::new)
+            .map(|stealer| Remote::new(stealer, &clock))
             .collect::<std::io::Result<Box<[Remote]>>>()?;
         let monitor = Monitor::new(config.stall_threshold);
         let n = remotes.len();
@@ -220,6 +241,7 @@ impl Shared {
             next_io_worker: AtomicUsize::new(0),
             monitor,
             stop: StopSignal::default(),
+            fatal: Fatal::default(),
             live_workers: Mutex::new(n),
             workers_exited: parking_lot::Condvar::new(),
         })
@@ -438,6 +460,66 @@ impl Shared {
             .unwrap_or(start)
     }
 
+    // ---- Unhandled panics ------------------------------------------------
+
+    /// A task's panic that nobody will see (its output dropped unread):
+    /// applies the runtime's [`UnhandledPanic`] policy.
+    pub(crate) fn unhandled_panic(&self, task: &Header, payload: &PanicPayload) {
+        let policy = self.config.unhandled_panic;
+        if policy == UnhandledPanic::Ignore {
+            return;
+        }
+        let report = UnhandledReport::new(task, payload);
+        tracing::error!(
+            task.id = task.id.as_u64(),
+            task.name = report.name.as_deref().unwrap_or(""),
+            spawned_at = %task.meta.location,
+            "task panic was never retrieved: {report}{}",
+            if policy == UnhandledPanic::ShutdownRuntime {
+                "; shutting the runtime down (UnhandledPanic::ShutdownRuntime)"
+            } else {
+                ""
+            }
+        );
+        if policy == UnhandledPanic::ShutdownRuntime && self.fatal.set(report) {
+            self.begin_shutdown();
+        }
+    }
+
+    // ---- Metrics ---------------------------------------------------------
+
+    /// A snapshot of the counters (`metrics.rs`).
+    pub(crate) fn metrics(&self) -> RuntimeMetrics {
+        let now = Instant::now();
+        let since_origin = self.clock.since_origin(now);
+        let workers = self
+            .remotes
+            .iter()
+            .map(|remote| {
+                let mut worker = WorkerMetrics {
+                    stolen_from: remote.counted.stolen_from.load(Relaxed),
+                    local_queue_depth: remote.stealer.len(),
+                    stalls: remote.counted.stalls.load(Relaxed),
+                    longest_poll: remote.counted.longest_poll.get(),
+                    ..WorkerMetrics::default()
+                };
+                remote.hot.stats.read_into(&mut worker, since_origin);
+                worker
+            })
+            .collect();
+        let (tasks_alive, tasks_spawned) = self.registry.counts();
+        RuntimeMetrics {
+            workers,
+            injector_depth: self.injector.len(),
+            tasks_spawned,
+            tasks_alive,
+            io_sources: self.remotes.iter().map(|r| r.io.num_sources()).sum(),
+            timers_pending: self.remotes.iter().map(|r| r.timers.pending()).sum(),
+            blocking: self.blocking.metrics(now),
+            uptime: since_origin,
+        }
+    }
+
     // ---- Shutdown --------------------------------------------------------
 
     pub(crate) fn begin_shutdown(&self) {
@@ -478,28 +560,16 @@ impl Shared {
         true
     }
 
-    /// One line per worker that has not left its loop: what it is stuck in
-    /// (shutdown names these when it gives up waiting).
-    pub(crate) fn stragglers(&self) -> Vec<String> {
+    /// The tasks that workers which have not left their loop are still
+    /// polling (shutdown names these when it gives up waiting). A worker
+    /// between polls is on its way out and is not named.
+    pub(crate) fn stragglers(&self) -> Vec<crate::Straggler> {
         self.remotes
             .iter()
-            .enumerate()
-            .filter(|(_, remote)| !remote.hot.pulse.has_exited())
-            .map(|(worker, remote)| {
-                match remote
-                    .hot
-                    .pulse
-                    .current_task()
-                    .and_then(|id| self.registry.find(id))
-                {
-                    Some(task) => format!(
-                        "worker {worker} is still polling task {}{} spawned at {}",
-                        task.id(),
-                        task.name().map(|n| format!(" {n:?}")).unwrap_or_default(),
-                        task.location()
-                    ),
-                    None => format!("worker {worker} is stuck outside any task poll"),
-                }
+            .filter(|remote| !remote.hot.pulse.has_exited())
+            .filter_map(|remote| {
+                let id = remote.hot.pulse.current_task()?;
+                self.registry.with_task(id, crate::Straggler::task)
             })
             .collect()
     }
@@ -537,8 +607,8 @@ impl Schedule for Arc<Shared> {
         Some(crate::Handle::from_shared(self.clone()))
     }
 
-    fn debug(&self) -> bool {
-        self.config.debug
+    fn unhandled_panic(&self, task: &Header, payload: &PanicPayload) {
+        Shared::unhandled_panic(self, task, payload);
     }
 }
 
@@ -575,8 +645,8 @@ impl Schedule for LocalScheduler {
         Some(crate::Handle::from_shared(self.shared.clone()))
     }
 
-    fn debug(&self) -> bool {
-        self.shared.config.debug
+    fn unhandled_panic(&self, task: &Header, payload: &PanicPayload) {
+        self.shared.unhandled_panic(task, payload);
     }
 }
 
@@ -617,6 +687,116 @@ where
         // SAFETY: `raw` was just created with an output type of `F::Output`.
         unsafe { shared.bind(raw, |task| core.push_local_only(task)) }
     })
+}
+
+/// The unhandled panic that shut the runtime down
+/// (`UnhandledPanic::ShutdownRuntime`), and the `block_on` calls to fail
+/// with it.
+#[derive(Default)]
+pub(crate) struct Fatal {
+    /// Set once `state.report` is; checked before taking the lock.
+    set: AtomicBool,
+    state: Mutex<FatalState>,
+}
+
+#[derive(Default)]
+struct FatalState {
+    report: Option<Arc<UnhandledReport>>,
+    /// Wakers of the `block_on` calls in progress.
+    waiters: slab::Slab<std::task::Waker>,
+}
+
+/// What a `block_on` fails with: the task and its panic.
+#[derive(Debug)]
+pub(crate) struct UnhandledReport {
+    id: TaskId,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+    message: Option<String>,
+}
+
+impl UnhandledReport {
+    fn new(task: &Header, payload: &PanicPayload) -> UnhandledReport {
+        UnhandledReport {
+            id: task.id,
+            name: task.meta.name(),
+            location: task.meta.location,
+            message: payload.message().map(str::to_owned),
+        }
+    }
+}
+
+impl std::fmt::Display for UnhandledReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "task {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
+        write!(f, " spawned at {} panicked: ", self.location)?;
+        match &self.message {
+            Some(message) => f.write_str(message),
+            None => f.write_str("(a payload that is not a string)"),
+        }
+    }
+}
+
+impl Fatal {
+    /// Records the first report and wakes the `block_on` calls; false if
+    /// one was recorded already.
+    fn set(&self, report: UnhandledReport) -> bool {
+        let waiters = {
+            let mut state = self.state.lock();
+            if state.report.is_some() {
+                return false;
+            }
+            state.report = Some(Arc::new(report));
+            self.set.store(true, Release);
+            std::mem::take(&mut state.waiters)
+        };
+        crate::contain::wake_all(waiters.into_iter().map(|(_, waker)| waker));
+        true
+    }
+
+    /// The report, if the runtime was shut down by an unhandled panic.
+    pub(crate) fn report(&self) -> Option<Arc<UnhandledReport>> {
+        if !self.set.load(Acquire) {
+            return None;
+        }
+        self.state.lock().report.clone()
+    }
+
+    /// For a `block_on` call: the report if there is one; otherwise, on
+    /// the first call, registers `waker` under `*key` to be woken when
+    /// there is. (A `block_on` call polls with one waker throughout, so
+    /// later polls cost one load.)
+    pub(crate) fn poll_report(
+        &self,
+        key: &mut Option<usize>,
+        waker: &std::task::Waker,
+    ) -> Option<Arc<UnhandledReport>> {
+        if let Some(report) = self.report() {
+            return Some(report);
+        }
+        if key.is_some() {
+            return None;
+        }
+        let mut state = self.state.lock();
+        if let Some(report) = &state.report {
+            return Some(report.clone());
+        }
+        *key = Some(state.waiters.insert(waker.clone()));
+        None
+    }
+
+    /// A `block_on` call ends.
+    pub(crate) fn unregister(&self, key: Option<usize>) {
+        if let Some(key) = key {
+            let mut state = self.state.lock();
+            if state.waiters.contains(key) {
+                state.waiters.remove(key);
+            }
+        }
+    }
 }
 
 /// `run_forever` / `stop`: a flag and a condition variable.

@@ -262,6 +262,12 @@ pub(crate) fn run_monitor(shared: Arc<Shared>) {
                 continue;
             }
             let stuck_for = now.duration_since(watch.since);
+            let remote = &shared.remotes[worker];
+            if pulse.current_task().is_some() {
+                // One poll has lasted at least this long (the metrics'
+                // `longest_poll`, to this loop's period).
+                remote.counted.longest_poll.observe(stuck_for);
+            }
             if !watch.stalled && n > 1 && stuck_for >= TAKEOVER_AFTER {
                 watch.stalled = true;
                 begin_stall(&shared, worker);
@@ -355,7 +361,7 @@ fn end_stall(shared: &Shared, worker: usize, stuck_for: Duration) {
 /// The watchdog's report: once per stall, at `warn`, naming the culprit.
 fn report_stall(shared: &Shared, worker: usize, stuck_for: Duration, threshold: Duration) {
     let remote = &shared.remotes[worker];
-    remote.stalls.fetch_add(1, Relaxed);
+    remote.counted.stalls.fetch_add(1, Relaxed);
     let task = remote
         .hot
         .pulse

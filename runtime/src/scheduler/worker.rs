@@ -221,6 +221,7 @@ impl Core {
             any |= matches!(self.fire_shard(peer, true), Fired::Some);
             if let Some(task) = remote.hot.lifo.take() {
                 tracing::trace!(worker = self.index, peer, "took a stalled peer's LIFO task");
+                self.count_steal(peer, 1);
                 self.local.push(task);
                 any = true;
             }
@@ -290,13 +291,16 @@ impl Core {
                 break;
             }
             lifo_polls += 1;
+            self.remote().hot.stats.count_lifo_hit();
             task = next;
         }
     }
 
     fn poll(&self, task: Notified) {
         let raw = task.raw();
-        let pulse = &self.remote().hot.pulse;
+        let hot = &self.remote().hot;
+        let pulse = &hot.pulse;
+        hot.stats.count_poll();
         pulse.enter_task(raw.header().id.as_u64());
         let previous = context::set_current_task(Some(raw));
         self.polling.set(true);
@@ -319,6 +323,7 @@ impl Core {
         let start = Instant::now();
         crate::coop::with_budget(|| task.run());
         let elapsed = start.elapsed();
+        self.remote().counted.longest_poll.observe(elapsed);
         if elapsed >= self.shared.config.slow_poll_threshold {
             tracing::warn!(
                 task.id = id.as_u64(),
@@ -363,9 +368,12 @@ impl Core {
                     continue;
                 }
                 loop {
+                    let before = self.local.len();
                     match remotes[victim].stealer.steal_batch_and_pop(&self.local) {
                         Steal::Success(task) => {
                             tracing::trace!(worker = self.index, victim, "steal");
+                            let stolen = self.local.len().saturating_sub(before) + 1;
+                            self.count_steal(victim, stolen as u64);
                             return Some(task);
                         }
                         Steal::Empty => break,
@@ -414,6 +422,9 @@ impl Core {
         }
 
         let timeout = timeout_at.map(|at| at.saturating_duration_since(Instant::now()));
+        let clock = &self.shared.clock;
+        // `fire_timers` above refreshed the cached clock.
+        remote.hot.stats.park(clock.since_origin(self.now.get()));
         tracing::trace!(worker = self.index, ?timeout, "park");
         let (mut own_io, mut peers_io) = (false, false);
         {
@@ -429,7 +440,9 @@ impl Core {
             }
             events.clear();
         }
-        self.now.set(Instant::now());
+        let now = Instant::now();
+        self.now.set(now);
+        remote.hot.stats.unpark(clock.since_origin(now));
         // Off the sleepers list before dispatching: the tasks woken below
         // may need another worker, and must not pick this one, which is
         // awake already.
@@ -481,6 +494,16 @@ impl Core {
         }
         self.local_only.borrow_mut().extend(inbox);
         true
+    }
+
+    /// Counts `tasks` taken from `victim`: this worker's steals, the
+    /// victim's `stolen_from`.
+    fn count_steal(&self, victim: usize, tasks: u64) {
+        self.remote().hot.stats.count_steals(tasks);
+        self.shared.remotes[victim]
+            .counted
+            .stolen_from
+            .fetch_add(tasks, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn next_random(&self) -> u32 {

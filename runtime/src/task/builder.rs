@@ -17,6 +17,7 @@ use std::sync::Arc;
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     name: Option<Arc<str>>,
+    must_finish: bool,
 }
 
 impl Builder {
@@ -29,6 +30,72 @@ impl Builder {
     pub fn name(mut self, name: impl Into<String>) -> Builder {
         self.name = Some(Arc::from(name.into()));
         self
+    }
+
+    /// Marks a blocking job (see [`spawn_blocking`](Self::spawn_blocking))
+    /// as one that must finish: a runtime shutdown runs it even if it has
+    /// not started yet, waits for it past its deadline, and names it in
+    /// its [`ShutdownReport`](crate::ShutdownReport) (a job that flushes
+    /// a file, commits a transaction). Other blocking jobs that have not
+    /// started are cancelled by a shutdown, and running ones are left
+    /// behind at the deadline. No effect on async tasks, which shutdown
+    /// always cancels.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// let flushed = Arc::new(AtomicBool::new(false));
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// let flag = flushed.clone();
+    /// let _job = runtime::task::Builder::new()
+    ///     .name("flush")
+    ///     .must_finish()
+    ///     .spawn_blocking_on(
+    ///         move || {
+    ///             std::thread::sleep(std::time::Duration::from_millis(50));
+    ///             flag.store(true, Ordering::SeqCst);
+    ///         },
+    ///         rt.handle(),
+    ///     );
+    /// let report = rt.shutdown_timeout(std::time::Duration::ZERO);
+    /// assert!(flushed.load(Ordering::SeqCst), "shutdown waited for the job");
+    /// # let _ = report;
+    /// ```
+    pub fn must_finish(mut self) -> Builder {
+        self.must_finish = true;
+        self
+    }
+
+    /// Runs `f` on the current runtime's blocking pool, as
+    /// [`to_thread`](crate::to_thread), with this builder's name and
+    /// [`must_finish`](Self::must_finish) mark.
+    ///
+    /// # Panics
+    /// Panics outside a runtime (see [`spawn_blocking_on`](Self::spawn_blocking_on)).
+    #[track_caller]
+    pub fn spawn_blocking<F, T>(self, f: F) -> Task<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let location = std::panic::Location::caller();
+        crate::context::with_handle("task::Builder::spawn_blocking", |handle| {
+            let pool = &handle.shared().blocking;
+            pool.spawn_with(f, location, self.name, self.must_finish)
+        })
+    }
+
+    /// [`spawn_blocking`](Self::spawn_blocking) on `handle`'s runtime, from
+    /// any thread.
+    #[track_caller]
+    pub fn spawn_blocking_on<F, T>(self, f: F, handle: &Handle) -> Task<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let location = std::panic::Location::caller();
+        let pool = &handle.shared().blocking;
+        pool.spawn_with(f, location, self.name, self.must_finish)
     }
 
     /// Spawns the task on the current runtime.

@@ -27,6 +27,8 @@ impl Schedule for Queue {
     fn release(&self, _task: &super::Header) -> bool {
         false
     }
+    /// The models' futures do not panic; none is left unread.
+    fn unhandled_panic(&self, _task: &super::Header, _payload: &super::PanicPayload) {}
 }
 
 impl Queue {

@@ -52,10 +52,9 @@ pub(crate) trait Schedule: Send + Sync + 'static {
         None
     }
 
-    /// Debug mode: report panics that nobody retrieved.
-    fn debug(&self) -> bool {
-        false
-    }
+    /// A panic nobody will see (the output is dropped unread): the
+    /// runtime applies its `UnhandledPanic` policy.
+    fn unhandled_panic(&self, task: &Header, payload: &PanicPayload);
 }
 
 /// Returns information about the task being polled on this thread, if any

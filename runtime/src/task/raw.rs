@@ -467,28 +467,16 @@ impl<F: Future + 'static, S: Schedule> Cell<F, S> {
         self.set_stage(Stage::Finished(output));
     }
 
-    /// Debug mode: a panic whose output is dropped unread is reported
-    /// (asyncio's "Task exception was never retrieved").
+    /// A panic whose output is dropped unread goes to the scheduler's
+    /// `UnhandledPanic` policy (asyncio's "Task exception was never
+    /// retrieved").
     ///
     /// Called only by whoever owns the completed stage.
     fn report_unretrieved_panic(&self) {
-        if !self.scheduler.debug() {
-            return;
-        }
         self.stage.with(|stage| {
             // SAFETY: the caller owns the completed stage.
-            if let Stage::Finished(Err(error @ TaskError::Panicked(_))) = unsafe { &*stage } {
-                let header = &self.header;
-                let name = header.meta.name();
-                tracing::warn!(
-                    task.id = header.id.as_u64(),
-                    task.name = name.as_deref().unwrap_or(""),
-                    spawned_at = %header.meta.location,
-                    "task panic was never retrieved: task {} spawned at {}: {}",
-                    header.id,
-                    header.meta.location,
-                    error,
-                );
+            if let Stage::Finished(Err(TaskError::Panicked(payload))) = unsafe { &*stage } {
+                self.scheduler.unhandled_panic(&self.header, payload);
             }
         });
     }

@@ -28,6 +28,10 @@ pub(crate) struct Registry {
 struct Shard {
     head: Option<NonNull<Header>>,
     closed: bool,
+    /// Tasks listed now, and ever inserted (the metrics' `tasks_alive`
+    /// and `tasks_spawned`: counted under the lock taken anyway).
+    len: usize,
+    inserted: u64,
 }
 
 // SAFETY: the raw pointers in a shard are only followed under its lock, and
@@ -43,6 +47,8 @@ impl Registry {
                     Mutex::new(Shard {
                         head: None,
                         closed: false,
+                        len: 0,
+                        inserted: 0,
                     })
                 })
                 .collect(),
@@ -77,7 +83,18 @@ impl Registry {
                 .with_mut(|links| unsafe { (*links).prev = Some(task.ptr()) });
         }
         shard.head = Some(task.ptr());
+        shard.len += 1;
+        shard.inserted += 1;
         true
+    }
+
+    /// Tasks listed now and tasks ever listed, summed over the shards (each
+    /// shard is read under its lock; the sum is not one instant's).
+    pub(crate) fn counts(&self) -> (usize, u64) {
+        self.shards.iter().fold((0, 0), |(alive, spawned), shard| {
+            let shard = shard.lock();
+            (alive + shard.len, spawned + shard.inserted)
+        })
     }
 
     /// Unlinks a completed task. Returns true if it was listed, in which case
@@ -121,13 +138,19 @@ impl Registry {
 
     /// Snapshots the listed task with this id, if it is still alive.
     pub(crate) fn find(&self, id: u64) -> Option<TaskInfo> {
+        self.with_task(id, TaskInfo::from_header)
+    }
+
+    /// Calls `f` on the listed task with this id, if it is still alive
+    /// (under its shard's lock: `f` must not reach the registry).
+    pub(crate) fn with_task<R>(&self, id: u64, f: impl FnOnce(&Header) -> R) -> Option<R> {
         let shard = self.shards[self.shard_for(id)].lock();
         let mut cursor = shard.head;
         while let Some(ptr) = cursor {
             // SAFETY: listed tasks are alive and we hold the lock.
             let header = unsafe { ptr.as_ref() };
             if header.id.as_u64() == id {
-                return Some(TaskInfo::from_header(header));
+                return Some(f(header));
             }
             // SAFETY: links are only touched under the shard lock we hold.
             cursor = header.links.with(|links| unsafe { (*links).next });
@@ -180,5 +203,6 @@ unsafe fn unlink(shard: &mut Shard, header: &Header) -> bool {
     header.links.with_mut(|links| unsafe {
         *links = super::raw::Links::default();
     });
+    shard.len -= 1;
     true
 }

@@ -67,6 +67,11 @@ impl Clock {
     pub(crate) fn instant_of(&self, tick: u64) -> Instant {
         self.origin + Duration::from_millis(tick)
     }
+
+    /// Time from the clock's origin (when the runtime was built) to `at`.
+    pub(crate) fn since_origin(&self, at: Instant) -> Duration {
+        at.saturating_duration_since(self.origin)
+    }
 }
 
 const NO_DEADLINE: u64 = u64::MAX;
@@ -138,6 +143,11 @@ impl TimerShard {
     /// the owner, like `process` with `locked`).
     pub(crate) fn next_deadline_locked(&self) -> Option<u64> {
         self.wheel.lock().next_expiration()
+    }
+
+    /// Timers registered here that have not fired (a snapshot for metrics).
+    pub(crate) fn pending(&self) -> usize {
+        self.wheel.lock().pending()
     }
 
     /// Fires every timer at once (runtime shutdown): nothing will drive

@@ -58,6 +58,9 @@ struct Level {
 pub(crate) struct Wheel {
     elapsed: u64,
     entries: Slab<Entry>,
+    /// Entries that have neither fired nor been removed (the metrics'
+    /// `timers_pending`).
+    pending: usize,
     levels: [Level; NUM_LEVELS],
 }
 
@@ -66,6 +69,7 @@ impl Wheel {
         Wheel {
             elapsed: 0,
             entries: Slab::new(),
+            pending: 0,
             levels: std::array::from_fn(|_| Level {
                 occupied: 0,
                 heads: [None; SLOTS],
@@ -90,6 +94,7 @@ impl Wheel {
             next: None,
         });
         self.link(key);
+        self.pending += 1;
         Some(key)
     }
 
@@ -110,6 +115,7 @@ impl Wheel {
     pub(crate) fn remove(&mut self, key: usize) {
         if !self.entries[key].fired {
             self.unlink(key);
+            self.pending -= 1;
         }
         self.entries.remove(key);
     }
@@ -143,6 +149,7 @@ impl Wheel {
                 entry.next = None;
                 if entry.when <= self.elapsed {
                     entry.fired = true;
+                    self.pending -= 1;
                     if let Some(waker) = entry.waker.take() {
                         fired.push(waker);
                     }
@@ -172,6 +179,12 @@ impl Wheel {
             }
             self.levels[level].occupied = 0;
         }
+        self.pending = 0;
+    }
+
+    /// Timers that have neither fired nor been cancelled.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending
     }
 
     /// The wheel's current time.
@@ -493,6 +506,7 @@ mod tests {
                             wheel.remove(*key);
                             pending.remove(&(*when, ordinal));
                         }
+                        prop_assert_eq!(wheel.pending(), pending.len());
                     }
                     WheelOp::Cancel(_) => {}
                     WheelOp::Advance(step) => {
@@ -504,6 +518,7 @@ mod tests {
                         for at in due {
                             pending.remove(&at);
                         }
+                        prop_assert_eq!(wheel.pending(), pending.len());
                         for (ordinal, (_, when, cancelled)) in inserted.iter().enumerate() {
                             let count = counts[ordinal].load(SeqCst);
                             let expected = cancelled.unwrap_or(usize::from(*when <= now));
