@@ -72,6 +72,12 @@ pub trait Bench {
     /// runtime handle.
     fn spawn_many_remote(&self, n: usize) -> Duration;
 
+    /// From inside a task, spawn `n` tasks whose future is ready at once
+    /// (a cache hit) and await each before the next. With `eager`, a
+    /// runtime that has eager tasks (asyncio's `eager_task_factory`) uses
+    /// them; the others spawn plainly, their only way.
+    fn spawn_ready(&self, n: usize, eager: bool) -> Duration;
+
     /// `tasks` tasks each yielding `yields` times.
     fn yield_many(&self, tasks: usize, yields: usize) -> Duration;
 
@@ -345,6 +351,10 @@ pub enum Workload {
     SpawnManyLocal,
     /// See [`Bench::spawn_many_remote`].
     SpawnManyRemote,
+    /// [`Bench::spawn_ready`], plain spawns.
+    SpawnReady,
+    /// [`Bench::spawn_ready`], eager where the runtime has it.
+    SpawnEagerReady,
     /// See [`Bench::yield_many`].
     YieldMany,
     /// See [`Bench::ping_pong`].
@@ -380,9 +390,11 @@ pub struct Sample {
 
 impl Workload {
     /// All workloads, in table order.
-    pub const ALL: [Workload; 12] = [
+    pub const ALL: [Workload; 14] = [
         Workload::SpawnManyLocal,
         Workload::SpawnManyRemote,
+        Workload::SpawnReady,
+        Workload::SpawnEagerReady,
         Workload::YieldMany,
         Workload::PingPong,
         Workload::ChainedSpawn,
@@ -400,6 +412,8 @@ impl Workload {
         match self {
             Workload::SpawnManyLocal => "spawn_many_local",
             Workload::SpawnManyRemote => "spawn_many_remote",
+            Workload::SpawnReady => "spawn_ready",
+            Workload::SpawnEagerReady => "spawn_eager_ready",
             Workload::YieldMany => "yield_many",
             Workload::PingPong => "ping_pong",
             Workload::ChainedSpawn => "chained_spawn",
@@ -421,7 +435,10 @@ impl Workload {
     /// Row label, e.g. `spawn_many_local (100k)`.
     pub fn label(self, sizes: &Sizes) -> String {
         let size = match self {
-            Workload::SpawnManyLocal | Workload::SpawnManyRemote => count(sizes.spawn),
+            Workload::SpawnManyLocal
+            | Workload::SpawnManyRemote
+            | Workload::SpawnReady
+            | Workload::SpawnEagerReady => count(sizes.spawn),
             Workload::YieldMany => format!("{}×{}", count(sizes.yield_tasks), count(sizes.yields)),
             Workload::PingPong => count(sizes.ping_pong),
             Workload::ChainedSpawn => count(sizes.chain),
@@ -461,6 +478,8 @@ impl Workload {
         let time = match self {
             Workload::SpawnManyLocal => bench.spawn_many_local(sizes.spawn),
             Workload::SpawnManyRemote => bench.spawn_many_remote(sizes.spawn),
+            Workload::SpawnReady => bench.spawn_ready(sizes.spawn, false),
+            Workload::SpawnEagerReady => bench.spawn_ready(sizes.spawn, true),
             Workload::YieldMany => bench.yield_many(sizes.yield_tasks, sizes.yields),
             Workload::PingPong => bench.ping_pong(sizes.ping_pong),
             Workload::ChainedSpawn => bench.chained_spawn(sizes.chain),

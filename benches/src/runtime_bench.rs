@@ -89,6 +89,26 @@ impl Bench for RuntimeBench {
         start.elapsed()
     }
 
+    fn spawn_ready(&self, n: usize, eager: bool) -> Duration {
+        let (done, finished) = countdown(1);
+        let start = Instant::now();
+        detach(self.handle.spawn(async move {
+            let mut sum = 0;
+            for i in 0..n {
+                let task = if eager {
+                    runtime::spawn_eager(async move { i })
+                } else {
+                    runtime::spawn(async move { i })
+                };
+                sum += task.await.expect("a ready task failed");
+            }
+            assert_eq!(sum, n * (n - 1) / 2);
+            done.hit();
+        }));
+        finished.wait();
+        start.elapsed()
+    }
+
     fn yield_many(&self, tasks: usize, yields: usize) -> Duration {
         let (done, finished) = countdown(tasks);
         let start = Instant::now();

@@ -82,6 +82,24 @@ impl Bench for SmolBench {
         "smol"
     }
 
+    fn spawn_ready(&self, n: usize, _eager: bool) -> Duration {
+        let (done, finished) = countdown(1);
+        let ex = self.ex.clone();
+        let start = Instant::now();
+        self.ex
+            .spawn(async move {
+                let mut sum = 0;
+                for i in 0..n {
+                    sum += ex.spawn(async move { i }).await;
+                }
+                assert_eq!(sum, n * (n - 1) / 2);
+                done.hit();
+            })
+            .detach();
+        finished.wait();
+        start.elapsed()
+    }
+
     fn spawn_many_local(&self, n: usize) -> Duration {
         let (done, finished) = countdown(n);
         let ex = self.ex.clone();

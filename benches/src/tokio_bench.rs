@@ -64,6 +64,23 @@ impl Bench for TokioBench {
         start.elapsed()
     }
 
+    fn spawn_ready(&self, n: usize, _eager: bool) -> Duration {
+        let (done, finished) = countdown(1);
+        let start = Instant::now();
+        self.rt.spawn(async move {
+            let mut sum = 0;
+            for i in 0..n {
+                sum += tokio::spawn(async move { i })
+                    .await
+                    .expect("a ready task failed");
+            }
+            assert_eq!(sum, n * (n - 1) / 2);
+            done.hit();
+        });
+        finished.wait();
+        start.elapsed()
+    }
+
     fn spawn_many_remote(&self, n: usize) -> Duration {
         let (done, finished) = countdown(n);
         let handle = self.rt.handle();

@@ -61,6 +61,16 @@ macro_rules! smoke_tests {
             }
 
             #[test]
+            fn spawn_ready() {
+                check(Workload::SpawnReady, <$bench>::new);
+            }
+
+            #[test]
+            fn spawn_eager_ready() {
+                check(Workload::SpawnEagerReady, <$bench>::new);
+            }
+
+            #[test]
             fn yield_many() {
                 check(Workload::YieldMany, <$bench>::new);
             }
@@ -120,5 +130,5 @@ smoke_tests!(on_smol, runtime_benches::SmolBench);
 /// Every workload is covered by the lists above.
 #[test]
 fn all_workloads_listed() {
-    assert_eq!(Workload::ALL.len(), 12);
+    assert_eq!(Workload::ALL.len(), 14);
 }

@@ -136,8 +136,8 @@ pub use runtime::{Handle, Runtime, TimerHandle, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use runtime_macros::{main, test};
 pub use shutdown::{ShutdownReport, Straggler, StragglerKind};
 pub use task::{
-    all_tasks, create_task, current_task, dump_tasks, spawn, spawn_local, PanicPayload, Task,
-    TaskError, TaskId, TaskInfo, TaskState,
+    all_tasks, create_task, current_task, dump_tasks, spawn, spawn_eager, spawn_local,
+    PanicPayload, Task, TaskError, TaskId, TaskInfo, TaskState,
 };
 pub use time::{deadline, deadline_at, Deadline, DeadlineHandle};
 pub use time::{

@@ -12,6 +12,7 @@
 //! the cost of one operation. Workloads:
 //!
 //! - `spawn`: spawn a trivial task and await it;
+//! - `spawn_eager`: the same with `spawn_eager` (completes inside the spawn);
 //! - `yield`: one `yield_now`;
 //! - `ping_pong`: a round trip between two tasks over oneshot channels;
 //! - `sleep`: register a timer and cancel it (poll a `Sleep` once, drop it);
@@ -25,7 +26,7 @@ use std::process::ExitCode;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-const USAGE: &str = "usage: hotpath <spawn|yield|ping_pong|sleep|echo> <N>";
+const USAGE: &str = "usage: hotpath <spawn|spawn_eager|yield|ping_pong|sleep|echo> <N>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         runtime::spawn(async move {
             match workload.as_str() {
                 "spawn" => spawn(n).await,
+                "spawn_eager" => spawn_eager(n).await,
                 "yield" => yields(n).await,
                 "ping_pong" => ping_pong(n).await,
                 "sleep" => sleeps(n),
@@ -67,6 +69,12 @@ fn main() -> ExitCode {
 async fn spawn(n: usize) {
     for i in 0..n {
         assert_eq!(runtime::spawn(async move { i }).await.unwrap(), i);
+    }
+}
+
+async fn spawn_eager(n: usize) {
+    for i in 0..n {
+        assert_eq!(runtime::spawn_eager(async move { i }).await.unwrap(), i);
     }
 }
 

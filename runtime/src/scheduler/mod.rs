@@ -263,6 +263,22 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.spawn_with(future, name, location, false)
+    }
+
+    /// [`spawn`](Self::spawn), or with `eager`, a task whose first poll runs
+    /// here and now ([`run_eagerly`]).
+    pub(crate) fn spawn_with<F>(
+        self: &Arc<Self>,
+        future: F,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        eager: bool,
+    ) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         let id = TaskId::next();
         let meta = Meta::new(
             location,
@@ -272,7 +288,11 @@ impl Shared {
             None,
         );
         let raw = RawTask::new(future, self.clone(), id, meta, true);
-        tracing::trace!(task.id = id.as_u64(), %location, "spawn");
+        tracing::trace!(task.id = id.as_u64(), %location, eager, "spawn");
+        if eager {
+            // SAFETY: `raw` was just created with an output type of `F::Output`.
+            return unsafe { self.bind(raw, run_eagerly) };
+        }
         // SAFETY: `raw` was just created with an output type of `F::Output`.
         unsafe { self.bind(raw, |task| self.schedule_spawned(task)) }
     }
@@ -650,12 +670,35 @@ impl Schedule for LocalScheduler {
     }
 }
 
-/// Spawns a `!Send` future on the current worker.
+/// An eager task's first poll (asyncio's eager task factory): the fresh
+/// task runs here, on the spawning thread, inside the spawner's own poll if
+/// there is one, until its first `Pending`. It is the current task
+/// meanwhile. A task that finishes in that poll completes without ever
+/// being queued; one that returns `Pending` waits for its wake-up like any
+/// other, and its wakers schedule it as usual.
+///
+/// Works on any thread: the future is `Send` (or, for `spawn_local`, this
+/// is its owner worker), and what it registers during the poll (timers,
+/// sockets) goes where a registration from this thread goes.
+fn run_eagerly(task: Notified) {
+    struct Restore(Option<RawTask>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            context::set_current_task(self.0);
+        }
+    }
+    let _restore = Restore(context::set_current_task(Some(task.raw())));
+    task.run();
+}
+
+/// Spawns a `!Send` future on the current worker (`eager`: its first poll
+/// runs right here, see [`run_eagerly`]).
 #[track_caller]
 pub(crate) fn spawn_local<F>(
     future: F,
     name: Option<Arc<str>>,
     location: &'static Location<'static>,
+    eager: bool,
 ) -> Task<F::Output>
 where
     F: Future + 'static,
@@ -683,7 +726,11 @@ where
             owner: core.index,
         };
         let raw = RawTask::new(future, scheduler, id, meta, true);
-        tracing::trace!(task.id = id.as_u64(), %location, "spawn_local");
+        tracing::trace!(task.id = id.as_u64(), %location, eager, "spawn_local");
+        if eager {
+            // SAFETY: `raw` was just created with an output type of `F::Output`.
+            return unsafe { shared.bind(raw, run_eagerly) };
+        }
         // SAFETY: `raw` was just created with an output type of `F::Output`.
         unsafe { shared.bind(raw, |task| core.push_local_only(task)) }
     })

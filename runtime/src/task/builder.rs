@@ -18,6 +18,7 @@ use std::sync::Arc;
 pub struct Builder {
     name: Option<Arc<str>>,
     must_finish: bool,
+    eager: bool,
 }
 
 impl Builder {
@@ -29,6 +30,28 @@ impl Builder {
     /// Names the task (shown by `all_tasks`, `dump`, and debug warnings).
     pub fn name(mut self, name: impl Into<String>) -> Builder {
         self.name = Some(Arc::from(name.into()));
+        self
+    }
+
+    /// Makes the task eager (asyncio's `eager_task_factory`): `spawn`,
+    /// `spawn_on` and `spawn_local` run its first poll right away, on the
+    /// calling thread, until its first `Pending` (see
+    /// [`spawn_eager`](crate::spawn_eager)). With `spawn_on` this works
+    /// from any thread, runtime or not: the first poll runs on the caller's
+    /// thread and the task belongs to `handle`'s runtime from then on.
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// // From a plain thread, with no runtime entered:
+    /// let task = runtime::task::Builder::new()
+    ///     .name("cache-hit")
+    ///     .eager()
+    ///     .spawn_on(async { "hit" }, rt.handle());
+    /// assert!(task.is_done(), "completed in its first poll, never queued");
+    /// assert_eq!(task.join_blocking().unwrap(), "hit");
+    /// ```
+    pub fn eager(mut self) -> Builder {
+        self.eager = true;
         self
     }
 
@@ -109,6 +132,13 @@ impl Builder {
         F::Output: Send + 'static,
     {
         let location = std::panic::Location::caller();
+        if self.eager {
+            // Cloned out: the first poll runs user code, which may enter
+            // another runtime (the context's handle must not be borrowed).
+            let shared =
+                crate::context::with_handle("task::Builder::spawn", |h| h.shared().clone());
+            return shared.spawn_with(future, self.name, location, true);
+        }
         crate::context::with_handle("task::Builder::spawn", |handle| {
             handle.shared().spawn(future, self.name, location)
         })
@@ -121,9 +151,10 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let location = std::panic::Location::caller();
         handle
             .shared()
-            .spawn(future, self.name, std::panic::Location::caller())
+            .spawn_with(future, self.name, location, self.eager)
     }
 
     /// Spawns a `!Send` task pinned to the current worker.
@@ -137,6 +168,7 @@ impl Builder {
         F: Future + 'static,
         F::Output: 'static,
     {
-        crate::scheduler::spawn_local(future, self.name, std::panic::Location::caller())
+        let location = std::panic::Location::caller();
+        crate::scheduler::spawn_local(future, self.name, location, self.eager)
     }
 }

@@ -155,5 +155,52 @@ where
     F: std::future::Future + 'static,
     F::Output: 'static,
 {
-    crate::scheduler::spawn_local(future, None, std::panic::Location::caller())
+    crate::scheduler::spawn_local(future, None, std::panic::Location::caller(), false)
+}
+
+/// Spawns an eager task (asyncio's `eager_task_factory`): its first poll
+/// runs right away, on this thread, inside the caller's own poll, until
+/// its first `Pending`. A future that completes at once (a cache hit, a
+/// ready value) then costs no queue push, no wake-up and no trip through
+/// a worker: the returned [`Task`] is already done. One that returns
+/// `Pending` becomes an ordinary task, woken and run by the workers.
+/// Otherwise the same as [`spawn`]: a `Task` to await, cancel, name or
+/// inspect; panics caught; listed by `all_tasks` while alive; and
+/// [`current_task`] inside is the new task.
+///
+/// Any thread with a current runtime may spawn eagerly (the first poll
+/// then runs on that thread; `Handle::enter` or `block_on` provide the
+/// runtime): see [`Builder::eager`] to spawn eagerly onto a given
+/// [`Handle`](crate::Handle) from anywhere.
+///
+/// ```
+/// # runtime::run(async {
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// let ran = Arc::new(AtomicBool::new(false));
+/// let flag = ran.clone();
+/// let task = runtime::spawn_eager(async move {
+///     flag.store(true, Ordering::SeqCst);
+///     42
+/// });
+/// // The body already ran, before any await of the caller.
+/// assert!(ran.load(Ordering::SeqCst));
+/// assert!(task.is_done());
+/// assert_eq!(task.await.unwrap(), 42);
+/// # });
+/// ```
+///
+/// # Panics
+/// Panics outside a runtime, as [`spawn`] does.
+#[track_caller]
+pub fn spawn_eager<F>(future: F) -> Task<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = std::panic::Location::caller();
+    // Cloned out: the first poll runs user code, which may enter another
+    // runtime (the context's handle must not be borrowed meanwhile).
+    let shared = crate::context::with_handle("runtime::spawn_eager", |h| h.shared().clone());
+    shared.spawn_with(future, None, location, true)
 }
