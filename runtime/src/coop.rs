@@ -19,7 +19,8 @@ thread_local! {
     static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
 }
 
-/// Runs `f` (one task poll) with a fresh budget.
+/// Runs `f` (one task poll, or a LIFO chain of them) with a fresh budget.
+#[inline]
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
     struct Reset(Option<u8>);
     impl Drop for Reset {
@@ -29,6 +30,14 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
     }
     let _reset = Reset(CURRENT.with(|c| c.replace(Some(BUDGET))));
     f()
+}
+
+/// True unless the current budget is spent (always true with no budget).
+/// A worker checks it before running the next task of a LIFO chain, which
+/// shares the first task's budget.
+#[inline]
+pub(crate) fn has_budget_remaining() -> bool {
+    CURRENT.with(|current| current.get() != Some(0))
 }
 
 /// Spends one unit, or returns `Pending` (having woken the task) when the

@@ -1,5 +1,6 @@
 //! The LIFO slot: the task a worker runs next, stealable by the other
-//! workers while that worker is stalled.
+//! workers: by a searching worker on its last pass before parking, and by
+//! every worker while the owner is stalled.
 //!
 //! A task woken during a poll on a worker goes here, so a message's
 //! receiver runs right after its sender (`worker.rs`). If the sender then
@@ -10,9 +11,10 @@
 //! # Protocol
 //! - Only the owner puts a task in ([`LifoSlot::push`], an atomic swap that
 //!   hands back the task it displaced).
-//! - Anyone takes it out ([`LifoSlot::take`], a swap with null). A swap
-//!   moves the pointer, so each queued reference is taken exactly once, by
-//!   the owner or by one helper (model-checked in `loom_lifo.rs`).
+//! - Anyone takes it out ([`LifoSlot::take`], a swap with null): the owner
+//!   after each poll, a searching peer on its last pass, a helper of a
+//!   stalled owner. A swap moves the pointer, so each queued reference is
+//!   taken exactly once (model-checked in `loom_handover.rs`).
 //! - AcqRel on both sides: the taker sees the task as its pusher left it.
 //!
 //! The owner's fast path costs one swap per wake-up and one load per poll

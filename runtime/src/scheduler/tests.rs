@@ -94,3 +94,49 @@ fn accepted_connections_are_spread_over_the_loops() {
         drop((accepted, clients));
     });
 }
+
+/// A task left in the LIFO slot of a worker that does not come back for it
+/// (here: parked, with nothing to wake it) is taken by a searching worker on
+/// its last pass, instead of waiting for its owner (tokio#4941).
+#[test]
+fn a_searching_worker_takes_a_peers_lifo_task_on_its_last_pass() {
+    use crate::task::{Meta, RawTask, TaskId};
+    use std::sync::atomic::AtomicBool;
+    use std::time::{Duration, Instant};
+
+    let rt = Runtime::builder().workers(2).build().unwrap();
+    let shared = rt.handle().shared().clone();
+    while !(shared.remotes[0].hot.pulse.is_parked() && shared.remotes[1].hot.pulse.is_parked()) {
+        std::thread::yield_now();
+    }
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let id = TaskId::next();
+    let location = std::panic::Location::caller();
+    let shard = shared.registry.shard_for(id.as_u64());
+    let meta = Meta::new(location, Instant::now(), None, shard, None);
+    let future = async move { flag.store(true, SeqCst) };
+    let raw = RawTask::new(future, shared.clone(), id, meta, true);
+    // SAFETY: `raw` is fresh from `RawTask::new`, owned, with output `()`.
+    // Its first run goes into worker 0's slot, as if a task polled there
+    // had woken it; worker 0 sleeps on.
+    let task: crate::Task<()> = unsafe {
+        shared.bind(raw, |notified| {
+            assert!(shared.remotes[0].hot.lifo.push(notified).is_none());
+        })
+    };
+    // Worker 1 wakes, finds no queued work, searches, and on its last pass
+    // finds worker 0's slot.
+    shared.wake_worker(1);
+    let start = Instant::now();
+    while !ran.load(SeqCst) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the task in the parked worker's LIFO slot never ran"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(task.join_blocking().is_ok());
+    assert_eq!(rt.handle().metrics().workers[1].steals, 1);
+    assert_eq!(rt.handle().metrics().workers[0].stolen_from, 1);
+}

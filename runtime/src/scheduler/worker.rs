@@ -12,8 +12,8 @@
 //!    (so remote spawns are not starved by a busy local queue), then the
 //!    local queue, the non-stealable `spawn_local` queue, the injector.
 //! 3. Run it. A task it wakes lands in the LIFO slot and runs next, up to
-//!    [`MAX_LIFO_POLLS`] in a row (two tasks ping-ponging cannot starve the
-//!    queue).
+//!    [`MAX_LIFO_POLLS`] in a row and while the chain's one cooperative
+//!    budget lasts (two tasks ping-ponging cannot starve the queue).
 //! 4. Queues empty: if this worker has I/O sources, collect their events
 //!    without blocking; the tasks they wake land in the local queue and
 //!    run next. (Without this, a worker whose tasks all wait on sockets
@@ -22,7 +22,9 @@
 //! 5. Nothing to do: serve stalled peers, then search — steal half of a
 //!    random peer's queue, or a batch from the injector — spinning for up
 //!    to [`SEARCH_SPIN`], since waking a parked thread costs far more than
-//!    a short spin.
+//!    a short spin. The last pass takes a task left in a peer's LIFO slot
+//!    (Go's `runnext` rule): its owner is busy in a poll, and the task
+//!    must not wait for that poll however long it is (tokio#4941).
 //! 6. Still nothing: park in the poller's `wait`, with the next timer (its
 //!    own, or a stalled peer's) as the timeout. The poller watches this
 //!    worker's source set and, during a stall, the stalled peers' sets.
@@ -280,20 +282,26 @@ impl Core {
             // chain going by waking one more worker.
             self.shared.notify_parked();
         }
-        let lifo = &self.remote().hot.lifo;
-        let mut lifo_polls = 0;
-        loop {
-            self.poll(task);
-            let Some(next) = lifo.take() else { break };
-            if lifo_polls >= MAX_LIFO_POLLS {
-                self.local.push(next);
-                self.notify_others_if_needed();
-                break;
+        let hot = &self.remote().hot;
+        // One budget for the whole LIFO chain (tokio's rule): a task woken
+        // by the one before runs next only while the chain has budget left
+        // and for at most `MAX_LIFO_POLLS` in a row; otherwise it goes to
+        // the back of the queue, behind the work that was waiting.
+        crate::coop::with_budget(|| {
+            let mut lifo_polls = 0;
+            loop {
+                self.poll(task);
+                let Some(next) = hot.lifo.take() else { break };
+                if lifo_polls >= MAX_LIFO_POLLS || !crate::coop::has_budget_remaining() {
+                    self.local.push(next);
+                    self.notify_others_if_needed();
+                    break;
+                }
+                lifo_polls += 1;
+                hot.stats.count_lifo_hit();
+                task = next;
             }
-            lifo_polls += 1;
-            self.remote().hot.stats.count_lifo_hit();
-            task = next;
-        }
+        });
     }
 
     fn poll(&self, task: Notified) {
@@ -307,7 +315,7 @@ impl Core {
         if self.shared.config.debug {
             self.poll_timed(task);
         } else {
-            crate::coop::with_budget(|| task.run());
+            task.run();
         }
         self.polling.set(false);
         context::set_current_task(previous);
@@ -321,7 +329,7 @@ impl Core {
         let (id, location) = (header.id, header.meta.location);
         let name = header.meta.name();
         let start = Instant::now();
-        crate::coop::with_budget(|| task.run());
+        task.run();
         let elapsed = start.elapsed();
         self.remote().counted.longest_poll.observe(elapsed);
         if elapsed >= self.shared.config.slow_poll_threshold {
@@ -392,7 +400,27 @@ impl Core {
             }
             std::hint::spin_loop();
         }
-        None
+        self.steal_lifo_slots()
+    }
+
+    /// The search's last pass (Go's `runnext` rule): a task still sitting
+    /// in a peer's LIFO slot after this worker spun for [`SEARCH_SPIN`]
+    /// waits for that peer's current poll to end, however long it is.
+    /// Take it rather than park. The slot is one atomic swap, safe against
+    /// the owner taking it at the same moment (`lifo.rs`).
+    fn steal_lifo_slots(&self) -> Option<Notified> {
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        let start = self.next_random() as usize % n;
+        (0..n)
+            .map(|i| (start + i) % n)
+            .filter(|&victim| victim != self.index)
+            .find_map(|victim| {
+                let task = remotes[victim].hot.lifo.take()?;
+                tracing::trace!(worker = self.index, victim, "took a peer's LIFO task");
+                self.count_steal(victim, 1);
+                Some(task)
+            })
     }
 
     fn park(&self) {
@@ -506,6 +534,7 @@ impl Core {
             .fetch_add(tasks, std::sync::atomic::Ordering::Relaxed);
     }
 
+    #[inline]
     fn next_random(&self) -> u32 {
         // xorshift32: only spreads steal attempts, needs no quality.
         let mut x = self.rng.get();
