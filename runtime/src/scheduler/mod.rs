@@ -688,6 +688,8 @@ fn run_eagerly(task: Notified) {
         }
     }
     let _restore = Restore(context::set_current_task(Some(task.raw())));
+    let span = crate::task::poll_span(task.header());
+    let _entered = span.enter();
     task.run();
 }
 

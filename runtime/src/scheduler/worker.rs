@@ -312,11 +312,14 @@ impl Core {
         pulse.enter_task(raw.header().id.as_u64());
         let previous = context::set_current_task(Some(raw));
         self.polling.set(true);
+        let span = crate::task::poll_span(raw.header());
+        let entered = span.enter();
         if self.shared.config.debug {
             self.poll_timed(task);
         } else {
             task.run();
         }
+        drop(entered);
         self.polling.set(false);
         context::set_current_task(previous);
         pulse.leave_task();

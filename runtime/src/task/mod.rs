@@ -57,6 +57,32 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn unhandled_panic(&self, task: &Header, payload: &PanicPayload);
 }
 
+/// The span every poll of a task runs in: `task` at `DEBUG` level, target
+/// `runtime::task`, with the fields `task.id`, `task.name` (when named)
+/// and `task.spawned_at`. A user's own `tracing` events inside a task then
+/// say which task they came from (enable with a filter such as
+/// `runtime::task=debug`).
+///
+/// With no subscriber interested (tracing's callsite interest and its
+/// global level filter, both cached), this costs one relaxed load and a
+/// branch per poll: no span is built and the name is not read.
+#[inline]
+pub(crate) fn poll_span(header: &Header) -> tracing::Span {
+    let span = tracing::debug_span!(
+        target: "runtime::task",
+        "task",
+        task.id = header.id.as_u64(),
+        task.name = tracing::field::Empty,
+        task.spawned_at = %header.meta.location,
+    );
+    if !span.is_disabled() {
+        if let Some(name) = header.meta.name() {
+            span.record("task.name", &*name);
+        }
+    }
+    span
+}
+
 /// Returns information about the task being polled on this thread, if any
 /// (asyncio's `current_task()`).
 pub fn current_task() -> Option<TaskInfo> {
