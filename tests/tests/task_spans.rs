@@ -11,13 +11,16 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-/// Records each span's fields, and for each event the message and the
-/// fields of the span it happened in.
+/// A span's or an event's fields, by name.
+type FieldMap = HashMap<String, String>;
+
+/// Records each span's target and fields, and for each event the message
+/// and the fields of the task span it happened in.
 #[derive(Clone, Default)]
 struct Spans {
     next_id: Arc<AtomicU64>,
-    spans: Arc<Mutex<HashMap<u64, (String, HashMap<String, String>)>>>,
-    events: Arc<Mutex<Vec<(String, Option<HashMap<String, String>>)>>>,
+    spans: Arc<Mutex<HashMap<u64, (String, FieldMap)>>>,
+    events: Arc<Mutex<Vec<(String, Option<FieldMap>)>>>,
 }
 
 thread_local! {
