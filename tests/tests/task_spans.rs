@@ -14,13 +14,16 @@ use tracing::{Event, Metadata, Subscriber};
 /// A span's or an event's fields, by name.
 type FieldMap = HashMap<String, String>;
 
+/// An event's message, and the fields of the task span it happened in.
+type Recorded = (String, Option<FieldMap>);
+
 /// Records each span's target and fields, and for each event the message
 /// and the fields of the task span it happened in.
 #[derive(Clone, Default)]
 struct Spans {
     next_id: Arc<AtomicU64>,
     spans: Arc<Mutex<HashMap<u64, (String, FieldMap)>>>,
-    events: Arc<Mutex<Vec<(String, Option<FieldMap>)>>>,
+    events: Arc<Mutex<Vec<Recorded>>>,
 }
 
 thread_local! {
