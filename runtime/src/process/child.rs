@@ -105,6 +105,118 @@ impl Child {
         self.wait().await.map(drop)
     }
 
+    /// Sends `SIGTERM`, asking the child to exit (asyncio's
+    /// `Process.terminate()`); does not wait. A no-op once the child has
+    /// exited.
+    ///
+    /// ```
+    /// # runtime::run(async {
+    /// use std::os::unix::process::ExitStatusExt;
+    /// let mut child = runtime::process::Command::new("sleep").arg("60").spawn().unwrap();
+    /// child.terminate().unwrap();
+    /// let status = child.wait().await.unwrap();
+    /// assert_eq!(status.signal(), Some(15)); // SIGTERM
+    /// # });
+    /// ```
+    pub fn terminate(&mut self) -> io::Result<()> {
+        self.send_signal(libc::SIGTERM)
+    }
+
+    /// Sends `signal` to the child (asyncio's `Process.send_signal()`);
+    /// does not wait. A no-op once the child has exited (the runtime reaps
+    /// its children only through this handle, so the pid cannot have been
+    /// reused meanwhile).
+    ///
+    /// # Errors
+    /// `InvalidInput` for a signal number the OS rejects.
+    pub fn send_signal(&mut self, signal: i32) -> io::Result<()> {
+        if self.try_wait()?.is_some() {
+            return Ok(());
+        }
+        let pid = self.std().id();
+        crate::sys::send_signal(pid, signal).map_err(|error| {
+            if error.raw_os_error() == Some(libc::EINVAL) {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "cannot send signal {signal} to child {pid}: not a valid signal number"
+                    ),
+                )
+            } else {
+                error
+            }
+        })
+    }
+
+    /// Feeds `input` to the child's stdin and closes it, reads its stdout
+    /// and stderr to the end, and waits for it to exit, all concurrently so
+    /// that no pipe can fill up and stall the child (asyncio's
+    /// `Process.communicate(input)`). Pipes that were not requested come
+    /// back empty. A child that exits or closes its stdin before taking all
+    /// of `input` is not an error (as in asyncio).
+    ///
+    /// ```
+    /// # runtime::run(async {
+    /// use runtime::process::Command;
+    /// use std::process::Stdio;
+    /// let mut child = Command::new("tr")
+    ///     .arg("a-z")
+    ///     .arg("A-Z")
+    ///     .stdin(Stdio::piped())
+    ///     .stdout(Stdio::piped())
+    ///     .spawn()
+    ///     .unwrap();
+    /// let output = child.communicate(b"hello").await.unwrap();
+    /// assert_eq!(output.stdout, b"HELLO");
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` if `input` is not empty and the child's stdin was not
+    /// piped (or was taken); I/O errors of the pipes and of waiting.
+    pub async fn communicate(&mut self, input: &[u8]) -> io::Result<Output> {
+        let stdin_pipe = self.stdin.take();
+        if !input.is_empty() && stdin_pipe.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "communicate: input was given but the child's stdin is not piped \
+                 (spawn it with Command::stdin(Stdio::piped()))",
+            ));
+        }
+        let mut stdout_pipe = self.stdout.take();
+        let mut stderr_pipe = self.stderr.take();
+        let (fed, stdout, stderr) = crate::gather!(
+            async move {
+                let Some(mut pipe) = stdin_pipe else {
+                    return Ok(());
+                };
+                match pipe.write_all(input).await {
+                    // The child stopped reading: what it took is what it gets.
+                    Err(error)
+                        if matches!(
+                            error.kind(),
+                            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                        ) =>
+                    {
+                        Ok(())
+                    }
+                    other => other,
+                }
+                // `pipe` drops here: the child sees end of input.
+            },
+            read_pipe(stdout_pipe.as_mut()),
+            read_pipe(stderr_pipe.as_mut())
+        )
+        .await;
+        fed?;
+        let status = self.wait().await?;
+        Ok(Output {
+            status,
+            stdout: stdout?,
+            stderr: stderr?,
+        })
+    }
+
     /// Reads stdout and stderr to the end (concurrently, so neither pipe can
     /// fill up and stall the child), then waits for the exit status.
     pub async fn wait_with_output(mut self) -> io::Result<Output> {
@@ -112,20 +224,8 @@ impl Child {
         let mut stdout_pipe = self.stdout.take();
         let mut stderr_pipe = self.stderr.take();
         let (stdout, stderr) = crate::gather!(
-            async {
-                let mut buf = Vec::new();
-                if let Some(pipe) = stdout_pipe.as_mut() {
-                    pipe.read_to_end(&mut buf).await?;
-                }
-                io::Result::Ok(buf)
-            },
-            async {
-                let mut buf = Vec::new();
-                if let Some(pipe) = stderr_pipe.as_mut() {
-                    pipe.read_to_end(&mut buf).await?;
-                }
-                io::Result::Ok(buf)
-            }
+            read_pipe(stdout_pipe.as_mut()),
+            read_pipe(stderr_pipe.as_mut())
         )
         .await;
         let status = self.wait().await?;
@@ -134,6 +234,32 @@ impl Child {
             stdout: stdout?,
             stderr: stderr?,
         })
+    }
+}
+
+/// Reads a child's output pipe to the end (nothing if it was not piped).
+async fn read_pipe<P: ReadToEnd>(pipe: Option<&mut P>) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if let Some(pipe) = pipe {
+        pipe.read_to_end_into(&mut buf).await?;
+    }
+    Ok(buf)
+}
+
+/// `ChildStdout` and `ChildStderr`, for [`read_pipe`].
+trait ReadToEnd {
+    async fn read_to_end_into(&mut self, buf: &mut Vec<u8>) -> io::Result<usize>;
+}
+
+impl ReadToEnd for ChildStdout {
+    async fn read_to_end_into(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.read_to_end(buf).await
+    }
+}
+
+impl ReadToEnd for ChildStderr {
+    async fn read_to_end_into(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.read_to_end(buf).await
     }
 }
 

@@ -39,6 +39,8 @@ use std::process::{ExitStatus, Output, Stdio};
 pub struct Command {
     std: std::process::Command,
     kill_on_drop: bool,
+    /// [`stdin`](Self::stdin) was called: `output` keeps that setting.
+    stdin_set: bool,
 }
 
 impl Command {
@@ -47,6 +49,7 @@ impl Command {
         Command {
             std: std::process::Command::new(program),
             kill_on_drop: false,
+            stdin_set: false,
         }
     }
 
@@ -104,6 +107,7 @@ impl Command {
     /// Configures standard input (`Stdio::piped()` for [`Child::stdin`]).
     pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stdin(cfg);
+        self.stdin_set = true;
         self
     }
 
@@ -146,10 +150,24 @@ impl Command {
         Child::new(child, self.kill_on_drop)
     }
 
-    /// Runs the child to completion, capturing stdout and stderr (stdin is
-    /// empty), like `std`'s `output`.
+    /// Runs the child to completion, capturing stdout and stderr, like
+    /// `std`'s `output`. Stdin is empty unless [`stdin`](Self::stdin) was
+    /// configured, in which case that setting is used (a file, an
+    /// inherited terminal; a pipe is closed at once, as nobody writes it:
+    /// use [`Child::communicate`] to feed input).
+    ///
+    /// ```
+    /// # runtime::run(async {
+    /// use runtime::process::Command;
+    /// let input = std::fs::File::open("Cargo.toml").unwrap();
+    /// let output = Command::new("head").arg("-c").arg("9").stdin(input).output().await.unwrap();
+    /// assert_eq!(output.stdout, b"[package]");
+    /// # });
+    /// ```
     pub async fn output(&mut self) -> io::Result<Output> {
-        self.std.stdin(Stdio::null());
+        if !self.stdin_set {
+            self.std.stdin(Stdio::null());
+        }
         self.std.stdout(Stdio::piped());
         self.std.stderr(Stdio::piped());
         self.spawn()?.wait_with_output().await

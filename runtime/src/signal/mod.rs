@@ -27,6 +27,7 @@ mod registry;
 
 use registry::Slot;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -122,15 +123,32 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     })
 }
 
-/// Resolves at the next Ctrl-C (`SIGINT`) delivered to the process.
+/// Resolves at the next Ctrl-C (`SIGINT`) delivered to the process after
+/// this call.
 ///
-/// Once a listener exists, Ctrl-C no longer terminates the process: the
-/// program decides what to do (asyncio's `loop.add_signal_handler(SIGINT,
-/// ...)`).
-pub async fn ctrl_c() -> io::Result<()> {
-    let mut interrupts = signal(SignalKind::interrupt())?;
-    interrupts.recv().await;
-    Ok(())
+/// The handler is installed by the call itself, not by the first poll of
+/// the future it returns: a Ctrl-C between the two is not lost, and does
+/// not kill the process. Once a listener exists, Ctrl-C no longer
+/// terminates the process: the program decides what to do (asyncio's
+/// `loop.add_signal_handler(SIGINT, ...)`).
+///
+/// ```
+/// # runtime::run(async {
+/// let ctrl_c = runtime::signal::ctrl_c(); // listening from here on
+/// runtime::signal::raise(runtime::signal::SignalKind::interrupt()).unwrap();
+/// ctrl_c.await.unwrap();
+/// # });
+/// ```
+///
+/// # Errors
+/// The future resolves to the OS error if the handler could not be
+/// installed.
+pub fn ctrl_c() -> impl Future<Output = io::Result<()>> + Send + 'static {
+    let interrupts = signal(SignalKind::interrupt());
+    async move {
+        interrupts?.recv().await;
+        Ok(())
+    }
 }
 
 /// Sends `kind` to this process (handy in tests and examples).

@@ -58,6 +58,17 @@ pub(crate) fn raise(signal: i32) -> io::Result<()> {
     Ok(())
 }
 
+/// Sends `signal` to the process `pid` (kill(2)).
+pub(crate) fn send_signal(pid: u32, signal: i32) -> io::Result<()> {
+    let pid = libc::pid_t::try_from(pid)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pid out of range"))?;
+    // SAFETY: kill(2) takes two integers and no memory.
+    if unsafe { libc::kill(pid, signal) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Signals that cannot be caught, or whose handler must not return.
 pub(crate) fn is_forbidden_signal(signal: i32) -> bool {
     matches!(
