@@ -5,7 +5,10 @@
 //! `--samples` rounds. Within a round every runtime runs the workload once;
 //! the runtime that goes first rotates from round to round so that none is
 //! systematically favoured by what ran just before it. The medians and
-//! minimums over the samples end up in two markdown tables.
+//! minimums over the samples end up in two markdown tables. Each round
+//! also runs the workload's floor (`floor.rs`: the same work with no
+//! runtime), where it has one: the tables' "floor" column and "runtime /
+//! floor" ratio.
 //!
 //! Arguments (after `--`):
 //!
@@ -26,8 +29,8 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::{
-    calibrate_unit, fanout_sequential, Bench, RuntimeBench, Sample, Sizes, SmolBench, TokioBench,
-    Workload,
+    calibrate_unit, fanout_sequential, Bench, Floor, RuntimeBench, Sample, Sizes, SmolBench,
+    TokioBench, Workload,
 };
 
 /// Column headers, in the order of `Row::medians`.
@@ -187,6 +190,8 @@ pub struct Row {
     pub metric: Metric,
     /// Stats per runtime.
     pub stats: [Stats; 3],
+    /// The same work with no runtime (`floor.rs`), where there is a floor.
+    pub floor: Option<Stats>,
 }
 
 impl Row {
@@ -214,11 +219,28 @@ impl Row {
                 ours / peers.fold(f64::INFINITY, f64::min)
             }
         };
-        if ratio.is_finite() && ratio > 0.0 {
-            format!("{ratio:.2}")
-        } else {
-            "–".to_string()
-        }
+        ratio_cell(ratio)
+    }
+
+    /// `runtime` over the floor (above 1.00: the distance to the floor).
+    fn floor_ratio(&self, pick: fn(&Stats) -> f64) -> String {
+        let (Some(floor), ours) = (self.floor.as_ref(), pick(&self.stats[0])) else {
+            return "–".to_string();
+        };
+        let ratio = match self.metric {
+            Metric::Speedup => return "–".to_string(),
+            Metric::Rate => pick(floor) / ours,
+            Metric::Time | Metric::Lateness | Metric::Bytes => ours / pick(floor),
+        };
+        ratio_cell(ratio)
+    }
+}
+
+fn ratio_cell(ratio: f64) -> String {
+    if ratio.is_finite() && ratio > 0.0 {
+        format!("{ratio:.2}")
+    } else {
+        "–".to_string()
     }
 }
 
@@ -268,18 +290,23 @@ pub fn table(rows: &[Row], pick: fn(&Stats) -> f64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| workload | {} | runtime / fastest peer |",
+        "| workload | {} | floor | runtime / fastest peer | runtime / floor |",
         COLUMNS.join(" | ")
     );
-    let _ = writeln!(out, "|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for row in rows {
         let cells: Vec<String> = row.stats.iter().map(|s| row.cell(pick(s))).collect();
+        let floor = row
+            .floor
+            .as_ref()
+            .map_or_else(|| "–".to_string(), |f| row.cell(pick(f)));
         let _ = writeln!(
             out,
-            "| {} | {} | {} |",
+            "| {} | {} | {floor} | {} | {} |",
             row.label,
             cells.join(" | "),
-            row.ratio(pick)
+            row.ratio(pick),
+            row.floor_ratio(pick),
         );
     }
     out
@@ -293,16 +320,21 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
         Box::new(SmolBench::new(cfg.workers)),
     ];
     debug_assert!(benches.iter().map(|b| b.name()).eq(COLUMNS));
+    let floor = Floor::has(workload).then(|| Floor::new(cfg.workers));
     let fanout = workload == Workload::FanoutCompute;
     if warm_up {
         for b in &benches {
             workload.run(b.as_ref(), sizes);
+        }
+        if let Some(floor) = &floor {
+            floor.run(workload, sizes);
         }
         if fanout {
             fanout_sequential(sizes.fanout_tasks, sizes.unit_iters);
         }
     }
     let mut samples: [Vec<Sample>; 3] = Default::default();
+    let mut floor_samples: Vec<Sample> = Vec::new();
     let mut sequential = Vec::new();
     for round in 0..cfg.samples {
         for k in 0..benches.len() {
@@ -310,12 +342,22 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
             settle();
             samples[i].push(workload.run(benches[i].as_ref(), sizes));
         }
+        if let Some(floor) = &floor {
+            settle();
+            floor_samples.extend(floor.run(workload, sizes));
+        }
         if fanout {
             settle();
             sequential.push(fanout_sequential(sizes.fanout_tasks, sizes.unit_iters).as_secs_f64());
         }
     }
     drop(benches);
+    drop(floor);
+    let floor_of = |f: &dyn Fn(&Sample) -> Option<f64>| -> Option<Stats> {
+        let values: Option<Vec<f64>> = floor_samples.iter().map(f).collect();
+        values.filter(|v| !v.is_empty()).map(|v| Stats::of(&v))
+    };
+    let floor_time = floor_of(&|s| s.time.map(|t| t.as_secs_f64()));
 
     let stats_of = |f: &dyn Fn(&Sample) -> Option<f64>| -> Option<[Stats; 3]> {
         let mut out = [Stats::default(); 3];
@@ -332,6 +374,7 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
             label: workload.label(sizes),
             metric: Metric::Time,
             stats: times,
+            floor: floor_time,
         });
     }
     for (k, (label, _)) in samples[0][0].latencies.iter().enumerate() {
@@ -342,10 +385,12 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
         } else {
             format!("{} {label}", workload.label(sizes))
         };
+        let floor = floor_of(&|s| s.latencies.get(k).map(|(_, d)| d.as_secs_f64()));
         rows.push(Row {
             label,
             metric: Metric::Lateness,
             stats,
+            floor,
         });
     }
     let throughput = match workload {
@@ -362,6 +407,7 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
             label: format!("{} {unit}", workload.name()),
             metric: Metric::Rate,
             stats: times.expect("a throughput row has times").map(|t| rate(&t)),
+            floor: floor_time.as_ref().map(rate),
         });
     }
     if fanout {
@@ -378,6 +424,7 @@ pub fn measure(workload: Workload, cfg: &Config, sizes: &Sizes, warm_up: bool) -
             ),
             metric: Metric::Speedup,
             stats: times.expect("fan-out has times").map(|t| speedup(&t)),
+            floor: None,
         });
     }
     rows
@@ -611,24 +658,29 @@ mod tests {
                 label: "spawn_many_local (100k)".into(),
                 metric: Metric::Time,
                 stats: [s(0.0123), s(0.0469), s(0.0332)],
+                floor: Some(s(0.00615)),
             },
             Row {
                 label: "x speed-up".into(),
                 metric: Metric::Speedup,
                 stats: [s(1.9), s(1.8), s(1.7)],
+                floor: None,
             },
         ];
         let t = table(&rows, |s| s.median);
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(
             lines[0],
-            "| workload | runtime | tokio | smol | runtime / fastest peer |"
+            "| workload | runtime | tokio | smol | floor | runtime / fastest peer | runtime / floor |"
         );
         assert_eq!(
             lines[2],
-            "| spawn_many_local (100k) | 12.3 ms | 46.9 ms | 33.2 ms | 0.37 |"
+            "| spawn_many_local (100k) | 12.3 ms | 46.9 ms | 33.2 ms | 6.15 ms | 0.37 | 2.00 |"
         );
-        assert_eq!(lines[3], "| x speed-up | 1.90× | 1.80× | 1.70× | – |");
+        assert_eq!(
+            lines[3],
+            "| x speed-up | 1.90× | 1.80× | 1.70× | – | – | – |"
+        );
     }
 
     #[test]

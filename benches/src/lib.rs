@@ -39,6 +39,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod floor;
 pub mod harness;
 mod http;
 pub mod hyper_hello;
@@ -48,6 +49,7 @@ mod smol_bench;
 mod tokio_bench;
 mod wrk;
 
+pub use floor::Floor;
 pub use http::{http_expected_body, http_request, HttpClientConn, HttpServerConn, HTTP_READ_BUF};
 pub use memory::{measure_memory, MEMORY_TASKS};
 pub use runtime_bench::RuntimeBench;

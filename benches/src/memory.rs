@@ -60,5 +60,6 @@ pub fn measure_memory(exe: &Path, workers: usize, samples: usize) -> Result<Row,
         ),
         metric: Metric::Bytes,
         stats,
+        floor: None,
     })
 }

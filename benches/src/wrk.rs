@@ -232,11 +232,13 @@ fn measure_servers(
             label: format!("{name} {conns} conns req/s {note}"),
             metric: Metric::Rate,
             stats: rate_stats,
+            floor: None,
         },
         Row {
             label: format!("{name} {conns} conns server CPU per request"),
             metric: Metric::Time,
             stats: [stats(&cpu[0]), stats(&cpu[1]), stats(&cpu[2])],
+            floor: None,
         },
     ])
 }

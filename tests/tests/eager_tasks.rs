@@ -180,15 +180,21 @@ fn eager_spawn_local_keeps_the_task_on_its_worker() {
 
 #[test]
 fn a_task_that_yields_in_its_first_poll_finishes_on_the_workers() {
-    let rt = rt(2);
+    // One worker, spawning from a task on it: the yielded task is queued
+    // behind its spawner, so it cannot have finished when spawn returns.
+    let rt = rt(1);
     rt.block_on(async {
-        let task = runtime::spawn_eager(async {
-            runtime::yield_now().await;
-            runtime::yield_now().await;
-            3
-        });
-        assert!(!task.is_done());
-        assert_eq!(task.await.unwrap(), 3);
+        runtime::spawn(async {
+            let task = runtime::spawn_eager(async {
+                runtime::yield_now().await;
+                runtime::yield_now().await;
+                3
+            });
+            assert!(!task.is_done());
+            assert_eq!(task.await.unwrap(), 3);
+        })
+        .await
+        .unwrap();
     });
 }
 
