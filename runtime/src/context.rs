@@ -130,11 +130,12 @@ pub(crate) fn current_task() -> Option<RawTask> {
     CONTEXT.try_with(|cx| cx.current_task.get()).ok().flatten()
 }
 
-/// A cheap "now" for bookkeeping (task ages): the worker's cached clock, or
-/// a real clock read elsewhere.
-pub(crate) fn coarse_now() -> Instant {
+/// A cheap "now" for bookkeeping (task ages), as a spawn stamp
+/// (`task::info::spawn_stamp_of`): the worker's cached one, or a real clock
+/// read elsewhere.
+pub(crate) fn spawn_stamp() -> u64 {
     with_core(|core| match core {
-        Some(core) => core.now(),
-        None => Instant::now(),
+        Some(core) => core.spawn_stamp(),
+        None => crate::task::spawn_stamp_of(Instant::now()),
     })
 }

@@ -282,7 +282,7 @@ impl Shared {
         let id = TaskId::next();
         let meta = Meta::new(
             location,
-            context::coarse_now(),
+            context::spawn_stamp(),
             name,
             self.registry.shard_for(id.as_u64()),
             None,
@@ -718,7 +718,7 @@ where
         let id = TaskId::next();
         let meta = Meta::new(
             location,
-            context::coarse_now(),
+            context::spawn_stamp(),
             name,
             shared.registry.shard_for(id.as_u64()),
             Some(core.index),

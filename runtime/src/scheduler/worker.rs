@@ -98,6 +98,8 @@ pub(crate) struct Core {
     rng: Cell<u32>,
     /// Coarse clock, refreshed at maintenance and after parking.
     now: Cell<Instant>,
+    /// `now` as a spawn stamp, for the tasks spawned here.
+    spawn_stamp: Cell<u64>,
     /// What the park poller reported.
     events: RefCell<polling::Events>,
     /// What a source set drain reported (this worker's or a stalled peer's).
@@ -118,6 +120,7 @@ impl Core {
             polling: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
             now: Cell::new(Instant::now()),
+            spawn_stamp: Cell::new(crate::task::spawn_stamp_of(Instant::now())),
             events: RefCell::new(polling::Events::new()),
             io_events: RefCell::new(SourceEvents::new()),
             fired: RefCell::new(Vec::new()),
@@ -132,8 +135,14 @@ impl Core {
         Arc::ptr_eq(&self.shared, shared)
     }
 
-    pub(crate) fn now(&self) -> Instant {
-        self.now.get()
+    pub(crate) fn spawn_stamp(&self) -> u64 {
+        self.spawn_stamp.get()
+    }
+
+    /// Refreshes the coarse clock.
+    fn set_now(&self, now: Instant) {
+        self.now.set(now);
+        self.spawn_stamp.set(crate::task::spawn_stamp_of(now));
     }
 
     // ---- Scheduling from this thread --------------------------------------
@@ -472,7 +481,7 @@ impl Core {
             events.clear();
         }
         let now = Instant::now();
-        self.now.set(now);
+        self.set_now(now);
         remote.hot.stats.unpark(clock.since_origin(now));
         // Off the sleepers list before dispatching: the tasks woken below
         // may need another worker, and must not pick this one, which is
@@ -498,7 +507,7 @@ impl Core {
     /// it under the shard's lock).
     fn fire_shard(&self, shard: usize, locked: bool) -> Fired {
         let now = Instant::now();
-        self.now.set(now);
+        self.set_now(now);
         let timers = &self.shared.remotes[shard].timers;
         let clock = &self.shared.clock;
         let tick = clock.tick_at(now);

@@ -10,7 +10,7 @@ use std::num::NonZeroU64;
 use std::panic::{self, AssertUnwindSafe, Location};
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -107,14 +107,16 @@ struct Extras {
     cancel_wakers: slab::Slab<Waker>,
 }
 
-/// Per-task metadata kept in the header.
+/// Per-task metadata kept in the header (56 bytes: every field is as
+/// narrow as its values need, since every spawn pays for the header).
 pub(crate) struct Meta {
     pub(crate) location: &'static Location<'static>,
-    pub(crate) spawned_at: Instant,
+    /// When the task was spawned, in microseconds after [`epoch`].
+    spawned_at: u64,
     /// The registry shard the task is listed in.
-    pub(crate) shard: usize,
-    /// The worker that owns a `spawn_local` task.
-    pub(crate) owner: Option<usize>,
+    shard: u32,
+    /// The worker that owns a `spawn_local` task, or [`NO_OWNER`].
+    owner: u32,
     /// Written only by the thread holding `RUNNING`; read racily (relaxed)
     /// for introspection.
     polls: AtomicU64,
@@ -135,19 +137,45 @@ pub(crate) struct Meta {
     extras: Mutex<Option<Box<Extras>>>,
 }
 
+/// `Meta::owner` of a task no worker owns.
+const NO_OWNER: u32 = u32::MAX;
+
+/// The instant spawn times count from (process-wide, set on first use).
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// A spawn stamp: microseconds from [`epoch`] to `at` (0 before it). Workers
+/// cache the stamp of their coarse clock (`context::spawn_stamp`), so a
+/// spawn does not pay for the conversion.
+pub(crate) fn spawn_stamp_of(at: Instant) -> u64 {
+    let since = at.saturating_duration_since(epoch());
+    // u64 arithmetic (no u128): 584,000 years of microseconds.
+    since.as_secs() * 1_000_000 + u64::from(since.subsec_micros())
+}
+
 impl Meta {
+    /// # Panics
+    /// If `shard` or `owner` do not fit in 32 bits (they are indexes below
+    /// the worker limit).
+    /// `spawned_at` is a stamp from [`spawn_stamp_of`] (or
+    /// `context::spawn_stamp`).
     pub(crate) fn new(
         location: &'static Location<'static>,
-        spawned_at: Instant,
+        spawned_at: u64,
         name: Option<Arc<str>>,
         shard: usize,
         owner: Option<usize>,
     ) -> Meta {
+        let narrow = |n: usize| u32::try_from(n).ok().filter(|&n| n != NO_OWNER);
         Meta {
             location,
             spawned_at,
-            shard,
-            owner,
+            shard: narrow(shard).expect("registry shard index fits in 32 bits"),
+            owner: owner.map_or(NO_OWNER, |w| {
+                narrow(w).expect("worker index fits in 32 bits")
+            }),
             polls: AtomicU64::new(0),
             outcome: AtomicU8::new(OUTCOME_NONE),
             cancel_requested: AtomicBool::new(false),
@@ -158,6 +186,22 @@ impl Meta {
                 })
             })),
         }
+    }
+
+    /// The registry shard the task is listed in.
+    #[inline]
+    pub(crate) fn shard(&self) -> usize {
+        self.shard as usize
+    }
+
+    /// The worker that owns a `spawn_local` task.
+    pub(crate) fn owner(&self) -> Option<usize> {
+        (self.owner != NO_OWNER).then_some(self.owner as usize)
+    }
+
+    /// When the task was spawned.
+    pub(crate) fn spawned_at(&self) -> Instant {
+        epoch() + Duration::from_micros(self.spawned_at)
     }
 
     pub(crate) fn count_poll(&self) {
@@ -343,7 +387,7 @@ impl TaskInfo {
             name: header.meta.name(),
             state: header.meta.state(snapshot),
             location: header.meta.location,
-            age: header.meta.spawned_at.elapsed(),
+            age: header.meta.spawned_at().elapsed(),
             polls: header.meta.polls.load(Relaxed),
         }
     }

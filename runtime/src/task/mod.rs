@@ -28,7 +28,7 @@ pub use info::{TaskId, TaskInfo, TaskState};
 pub(crate) use join::CancelHandle;
 pub use join::Task;
 
-pub(crate) use info::Meta;
+pub(crate) use info::{spawn_stamp_of, Meta};
 pub(crate) use raw::{Header, Notified, RawTask};
 
 /// Where a task goes when it is woken, and how it leaves the registry.

@@ -65,7 +65,7 @@ impl Registry {
     /// registry is closed.
     pub(crate) fn insert(&self, task: RawTask) -> bool {
         let header = task.header();
-        let mut shard = self.shards[header.meta.shard].lock();
+        let mut shard = self.shards[header.meta.shard()].lock();
         if shard.closed {
             return false;
         }
@@ -100,7 +100,7 @@ impl Registry {
     /// Unlinks a completed task. Returns true if it was listed, in which case
     /// the caller now owns the list's reference.
     pub(crate) fn remove(&self, header: &Header) -> bool {
-        let mut shard = self.shards[header.meta.shard].lock();
+        let mut shard = self.shards[header.meta.shard()].lock();
         // SAFETY: links are only touched under this shard's lock.
         unsafe { unlink(&mut shard, header) }
     }
@@ -124,7 +124,7 @@ impl Registry {
                 let header = unsafe { ptr.as_ref() };
                 // SAFETY: links are only touched under the shard lock we hold.
                 cursor = header.links.with(|links| unsafe { (*links).next });
-                if header.meta.owner == owner {
+                if header.meta.owner() == owner {
                     // SAFETY: as above.
                     unsafe { unlink(&mut shard, header) };
                     // SAFETY: the list's reference, unlinked just now, is
