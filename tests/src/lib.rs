@@ -243,6 +243,18 @@ pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
+/// Blocks the calling thread until `flag` is set, checking every
+/// millisecond; fails the test after [`HANG`]. Called inside a task it
+/// blocks that task's worker on purpose (a stuck poll).
+#[track_caller]
+pub fn block_until(flag: &std::sync::atomic::AtomicBool) {
+    let start = std::time::Instant::now();
+    while !flag.load(SeqCst) {
+        assert!(start.elapsed() < HANG, "the flag was never set");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Serialises the tests of one binary: `open_fds` and
 /// `epoll_registrations` count the whole process, so in a binary where any
 /// test counts, every test takes this first (a poisoned lock is fine: the

@@ -2,19 +2,10 @@
 //! should move it (never a duration compared with a speed: only bounds the
 //! work itself guarantees, and orders).
 
-use runtime_tests::{rt, wait_until, HANG};
+use runtime_tests::{block_until, rt, wait_until, HANG};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
-
-/// Spins (yielding the CPU) until `flag` is set, at most `HANG`.
-fn block_until(flag: &AtomicBool) {
-    let start = Instant::now();
-    while !flag.load(SeqCst) {
-        assert!(start.elapsed() < HANG, "flag never set");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
 
 #[test]
 fn spawned_alive_and_polled_tasks_are_counted() {

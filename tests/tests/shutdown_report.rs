@@ -1,19 +1,36 @@
 //! `Runtime::shutdown_timeout` returns a `ShutdownReport` naming what it
 //! could not stop in time; jobs marked `must_finish` are run and waited for.
 
-use runtime::{Runtime, StragglerKind};
-use runtime_tests::{rt, HANG};
+use runtime::{Runtime, ShutdownReport, Straggler, StragglerKind};
+use runtime_tests::{block_until, rt, HANG};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Blocks the calling thread until `flag` is set (at most `HANG`).
-fn block_until(flag: &AtomicBool) {
-    let start = Instant::now();
-    while !flag.load(SeqCst) {
-        assert!(start.elapsed() < HANG, "never released");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+/// Work that says when it has started, then blocks its thread until the
+/// returned flag is set: `(release, work, started)`.
+fn stuck_work() -> (
+    Arc<AtomicBool>,
+    impl FnOnce() + Send + 'static,
+    mpsc::Receiver<()>,
+) {
+    let release = Arc::new(AtomicBool::new(false));
+    let (started_tx, started) = mpsc::channel();
+    let stuck = release.clone();
+    let work = move || {
+        started_tx.send(()).unwrap();
+        block_until(&stuck);
+    };
+    (release, work, started)
+}
+
+/// The report's first straggler of `kind`.
+fn straggler(report: &ShutdownReport, kind: StragglerKind) -> &Straggler {
+    report
+        .stragglers
+        .iter()
+        .find(|s| s.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} straggler in {report}"))
 }
 
 #[test]
@@ -32,25 +49,15 @@ fn a_runtime_with_nothing_stuck_shuts_down_clean() {
 #[test]
 fn a_task_stuck_in_its_poll_is_named() {
     let rt = rt(2);
-    let release = Arc::new(AtomicBool::new(false));
-    let (entered_tx, entered_rx) = mpsc::channel();
-    let stuck = release.clone();
-    let task = runtime::task::Builder::new().name("stuck-poller").spawn_on(
-        async move {
-            entered_tx.send(()).unwrap();
-            block_until(&stuck);
-        },
-        rt.handle(),
-    );
-    entered_rx.recv_timeout(HANG).unwrap();
+    let (release, work, started) = stuck_work();
+    let task = runtime::task::Builder::new()
+        .name("stuck-poller")
+        .spawn_on(async move { work() }, rt.handle());
+    started.recv_timeout(HANG).unwrap();
     let report = rt.shutdown_timeout(Duration::from_millis(20));
     release.store(true, SeqCst);
     assert!(!report.is_clean());
-    let straggler = report
-        .stragglers
-        .iter()
-        .find(|s| s.kind == StragglerKind::Task)
-        .unwrap_or_else(|| panic!("no task straggler in {report}"));
+    let straggler = straggler(&report, StragglerKind::Task);
     assert_eq!(straggler.name.as_deref(), Some("stuck-poller"));
     assert_eq!(straggler.id, task.id());
     assert!(straggler.spawned_at.file().ends_with("shutdown_report.rs"));
@@ -64,19 +71,11 @@ fn a_task_stuck_in_its_poll_is_named() {
 #[test]
 fn a_blocking_job_still_running_is_named_and_left_behind() {
     let rt = rt(1);
-    let release = Arc::new(AtomicBool::new(false));
-    let (started_tx, started_rx) = mpsc::channel();
-    let stuck = release.clone();
+    let (release, work, started) = stuck_work();
     let _job = runtime::task::Builder::new()
         .name("slow-export")
-        .spawn_blocking_on(
-            move || {
-                started_tx.send(()).unwrap();
-                block_until(&stuck);
-            },
-            rt.handle(),
-        );
-    started_rx.recv_timeout(HANG).unwrap();
+        .spawn_blocking_on(work, rt.handle());
+    started.recv_timeout(HANG).unwrap();
     let report = rt.shutdown_timeout(Duration::from_millis(20));
     // The shutdown returned while the job still ran: it was not waited for.
     assert!(!release.load(SeqCst));
@@ -115,11 +114,7 @@ fn a_must_finish_job_is_waited_for_past_the_deadline() {
         "shutdown returned before the job finished"
     );
     assert_eq!(job.join_blocking().unwrap(), 7, "the job ran to its end");
-    let straggler = report
-        .stragglers
-        .iter()
-        .find(|s| s.kind == StragglerKind::BlockingJob)
-        .unwrap_or_else(|| panic!("no job straggler in {report}"));
+    let straggler = straggler(&report, StragglerKind::BlockingJob);
     assert_eq!(straggler.name.as_deref(), Some("commit"));
     assert!(straggler.waited_for, "{report}");
 }
@@ -133,14 +128,9 @@ fn a_queued_must_finish_job_runs_while_other_queued_jobs_are_cancelled() {
         .unwrap();
     let handle = rt.handle().clone();
     // The pool's one thread is stuck, so the next two jobs queue.
-    let release = Arc::new(AtomicBool::new(false));
-    let (started_tx, started_rx) = mpsc::channel();
-    let stuck = release.clone();
-    let _blocker = handle.spawn_blocking(move || {
-        started_tx.send(()).unwrap();
-        block_until(&stuck);
-    });
-    started_rx.recv_timeout(HANG).unwrap();
+    let (release, work, started) = stuck_work();
+    let _blocker = handle.spawn_blocking(work);
+    started.recv_timeout(HANG).unwrap();
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
     let must = runtime::task::Builder::new()
