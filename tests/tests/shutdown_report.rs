@@ -133,14 +133,18 @@ fn a_queued_must_finish_job_runs_while_other_queued_jobs_are_cancelled() {
     started.recv_timeout(HANG).unwrap();
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
+    // It runs in the runtime's context, like any blocking job.
     let must = runtime::task::Builder::new()
         .must_finish()
-        .spawn_blocking_on(move || flag.store(true, SeqCst), &handle);
+        .spawn_blocking_on(
+            move || flag.store(runtime::Handle::try_current().is_some(), SeqCst),
+            &handle,
+        );
     let ordinary = handle.spawn_blocking(|| ());
     let report = rt.shutdown_timeout(Duration::from_millis(10));
     assert!(
         ran.load(SeqCst),
-        "the queued must-finish job ran before shutdown returned"
+        "the queued must-finish job ran, in the runtime's context, before shutdown returned"
     );
     must.join_blocking().unwrap();
     assert!(ordinary.join_blocking().unwrap_err().is_cancelled());

@@ -510,28 +510,54 @@ impl Pool {
 
     /// Runs the queued `must_finish` jobs a shutdown took out of the queue
     /// on a thread of their own (the pool's threads may all be stuck),
-    /// counted as a stopping pool thread so that shutdown waits for it.
+    /// counted as a stopping pool thread so that shutdown waits for it, in
+    /// the runtime's context and published in `slots` like a pool thread.
+    /// If that thread cannot start, the jobs are cancelled (never left
+    /// pending, which would hang their awaiters and the shutdown).
     fn run_elsewhere(&self, jobs: Vec<Job>) {
+        /// Jobs not run yet; cancelled if dropped unrun.
+        struct Pending {
+            pool: Pool,
+            jobs: std::collections::VecDeque<Job>,
+        }
+        impl Drop for Pending {
+            fn drop(&mut self) {
+                for job in self.jobs.drain(..) {
+                    self.pool.cancel(job);
+                }
+            }
+        }
+
         let inner = &self.inner;
         inner.state.lock().stopping += 1;
+        let mut pending = Pending {
+            pool: self.clone(),
+            jobs: jobs.into(),
+        };
         let pool = self.clone();
         let run = move || {
-            let slot = Slot::default();
-            for job in jobs {
-                *slot.running.lock() = Some(Running::new(&job));
-                job.task.run();
-                drop(slot.running.lock().take());
-                pool.must_finish_done();
+            let inner = &pool.inner;
+            let enter = inner
+                .runtime
+                .get()
+                .and_then(Weak::upgrade)
+                .map(|shared| crate::context::enter(Handle::from_shared(shared)));
+            let slot = Arc::new(Slot::default());
+            let key = inner.slots.lock().insert(slot.clone());
+            while let Some(job) = pending.jobs.pop_front() {
+                pool.run_job(job, &slot);
             }
-            let mut state = pool.inner.state.lock();
+            inner.slots.lock().remove(key);
+            drop(enter);
+            let mut state = inner.state.lock();
             state.stopping -= 1;
-            pool.inner.all_exited.notify_all();
+            inner.all_exited.notify_all();
         };
         let name = inner.config.thread_name.clone();
         if let Err(error) = std::thread::Builder::new().name(name).spawn(run) {
             tracing::error!(%error, "failed to start a thread for must-finish blocking jobs");
-            // The closure (and its jobs) was dropped unrun: their tasks
-            // resolve to Cancelled; release what they held.
+            // `run` was dropped unrun, and with it `Pending`, which
+            // cancelled the jobs (their tasks resolve to Cancelled).
             let mut state = inner.state.lock();
             state.stopping -= 1;
             inner.all_exited.notify_all();
