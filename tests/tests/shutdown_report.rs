@@ -160,8 +160,9 @@ fn a_queued_must_finish_job_runs_while_other_queued_jobs_are_cancelled() {
 }
 
 #[test]
-fn shutting_down_twice_reports_nothing_the_second_time() {
-    // Drop after shutdown_timeout: the report came from the first.
+fn an_idle_runtime_reports_clean_and_the_report_debug_prints() {
+    // `shutdown_timeout` consumes the runtime; its `Drop` then has nothing
+    // left to shut down.
     let rt = rt(1);
     let report = rt.shutdown_timeout(Duration::from_secs(1));
     assert!(report.is_clean());
