@@ -13,6 +13,12 @@
 //!
 //! - `spawn`: spawn a trivial task and await it;
 //! - `spawn_eager`: the same with `spawn_eager` (completes inside the spawn);
+//! - `spawn_many`: spawn `N` detached tasks, then wait for all of them (the
+//!   `spawn_many_local` row's pattern: one spawn, poll, completion and free
+//!   each, with `N` cells alive at once);
+//! - `timers`: `N` detached tasks that each sleep 1–10 ms, then wait for all
+//!   (the `timers` row: spawn, register, fire, wake, poll, complete; idle
+//!   parks between ticks are in the count too, so it repeats less exactly);
 //! - `yield`: one `yield_now`;
 //! - `ping_pong`: a round trip between two tasks over oneshot channels;
 //! - `sleep`: register a timer and cancel it (poll a `Sleep` once, drop it);
@@ -26,7 +32,8 @@ use std::process::ExitCode;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-const USAGE: &str = "usage: hotpath <spawn|spawn_eager|yield|ping_pong|sleep|echo> <N>";
+const USAGE: &str =
+    "usage: hotpath <spawn|spawn_eager|spawn_many|timers|yield|ping_pong|sleep|echo> <N>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +54,8 @@ fn main() -> ExitCode {
             match workload.as_str() {
                 "spawn" => spawn(n).await,
                 "spawn_eager" => spawn_eager(n).await,
+                "spawn_many" => spawn_many(n, None).await,
+                "timers" => spawn_many(n, Some(10)).await,
                 "yield" => yields(n).await,
                 "ping_pong" => ping_pong(n).await,
                 "sleep" => sleeps(n),
@@ -75,6 +84,30 @@ async fn spawn(n: usize) {
 async fn spawn_eager(n: usize) {
     for i in 0..n {
         assert_eq!(runtime::spawn_eager(async move { i }).await.unwrap(), i);
+    }
+}
+
+/// `n` detached tasks, each sleeping `i % max_ms + 1` ms first if `sleep_ms`
+/// is given; returns when all have run.
+async fn spawn_many(n: usize, sleep_ms: Option<u64>) {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use std::sync::Arc;
+    let done = Arc::new(AtomicUsize::new(0));
+    for i in 0..n {
+        let done = done.clone();
+        drop(runtime::spawn(async move {
+            if let Some(max_ms) = sleep_ms {
+                runtime::sleep(Duration::from_millis(i as u64 % max_ms + 1)).await;
+            }
+            done.fetch_add(1, Relaxed);
+        }));
+    }
+    while done.load(Relaxed) < n {
+        match sleep_ms {
+            // Behind all of them in the queue: one yield is enough.
+            None => runtime::yield_now().await,
+            Some(_) => runtime::sleep(Duration::from_millis(1)).await,
+        }
     }
 }
 

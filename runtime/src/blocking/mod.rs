@@ -214,7 +214,7 @@ impl Pool {
         T: Send + 'static,
     {
         let now = Instant::now();
-        let meta = Meta::new(location, crate::task::spawn_stamp_of(now), name, 0, None);
+        let meta = Meta::new(location, crate::task::spawn_stamp_of(now), name, None);
         let raw = RawTask::new(
             BlockingFn(Some(f)),
             self.clone(),

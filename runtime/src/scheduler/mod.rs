@@ -280,13 +280,7 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let id = TaskId::next();
-        let meta = Meta::new(
-            location,
-            context::spawn_stamp(),
-            name,
-            self.registry.shard_for(id.as_u64()),
-            None,
-        );
+        let meta = Meta::new(location, context::spawn_stamp(), name, None);
         let raw = RawTask::new(future, self.clone(), id, meta, true);
         tracing::trace!(task.id = id.as_u64(), %location, eager, "spawn");
         if eager {
@@ -716,13 +710,7 @@ where
         };
         let shared = core.shared.clone();
         let id = TaskId::next();
-        let meta = Meta::new(
-            location,
-            context::spawn_stamp(),
-            name,
-            shared.registry.shard_for(id.as_u64()),
-            Some(core.index),
-        );
+        let meta = Meta::new(location, context::spawn_stamp(), name, Some(core.index));
         let scheduler = LocalScheduler {
             shared: shared.clone(),
             owner: core.index,

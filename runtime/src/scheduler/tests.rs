@@ -113,12 +113,10 @@ fn a_searching_worker_takes_a_peers_lifo_task_on_its_last_pass() {
     let flag = ran.clone();
     let id = TaskId::next();
     let location = std::panic::Location::caller();
-    let shard = shared.registry.shard_for(id.as_u64());
     let meta = Meta::new(
         location,
         crate::task::spawn_stamp_of(Instant::now()),
         None,
-        shard,
         None,
     );
     let future = async move { flag.store(true, SeqCst) };

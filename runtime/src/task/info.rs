@@ -1,15 +1,14 @@
 //! Task identity and introspection: ids, names, spawn locations, poll
 //! counts, done callbacks, and the [`TaskInfo`] snapshot built from them.
 
-use super::error::TaskError;
 use super::raw::Header;
-use super::state::Snapshot;
+use super::state::{Ending, Snapshot};
+use crate::loom::sync::atomic::AtomicPtr;
 use crate::loom::sync::Mutex;
 use std::fmt;
 use std::num::NonZeroU64;
 use std::panic::{self, AssertUnwindSafe, Location};
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -20,7 +19,7 @@ pub struct TaskId(NonZeroU64);
 
 /// Ids are handed out to each thread in blocks, so spawning from many
 /// threads does not contend on one counter.
-const ID_BLOCK: u64 = 1024;
+pub(crate) const ID_BLOCK: u64 = 1024;
 
 impl TaskId {
     pub(crate) fn next() -> TaskId {
@@ -88,11 +87,6 @@ impl fmt::Display for TaskState {
     }
 }
 
-const OUTCOME_NONE: u8 = 0;
-const OUTCOME_OK: u8 = 1;
-const OUTCOME_CANCELLED: u8 = 2;
-const OUTCOME_PANICKED: u8 = 3;
-
 pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskInfo) + Send + 'static>;
 
 #[derive(Default)]
@@ -102,43 +96,94 @@ struct Extras {
     /// [`Meta::remove_done_callback`] takes.
     callbacks: Vec<(u64, DoneCallback)>,
     next_callback_id: u64,
+    /// A graceful cancellation was requested (`cancel_with_grace`).
+    /// Under the lock, so a `cancelled()` future that checks it either
+    /// sees it or has its waker taken by the request.
+    cancel_requested: bool,
     /// Wakers of `task::cancelled()` futures awaiting a cancellation
     /// request; each future owns its key and removes it when dropped.
     cancel_wakers: slab::Slab<Waker>,
 }
 
-/// Per-task metadata kept in the header (56 bytes: every field is as
-/// narrow as its values need, since every spawn pays for the header).
+/// Per-task metadata kept in the header (32 bytes: every field is as
+/// narrow as its values need, since every spawn pays for the header; how
+/// the task ended is in the state word, `state::Ending`).
 pub(crate) struct Meta {
     pub(crate) location: &'static Location<'static>,
     /// When the task was spawned, in microseconds after [`epoch`].
     spawned_at: u64,
-    /// The registry shard the task is listed in.
-    shard: u32,
+    /// Names, done callbacks and `cancelled()` wakers: rare, so boxed on
+    /// first use, keeping the header (and every spawn) small.
+    extras: LazyExtras,
     /// The worker that owns a `spawn_local` task, or [`NO_OWNER`].
     owner: u32,
     /// Written only by the thread holding `RUNNING`; read racily (relaxed)
-    /// for introspection.
-    polls: AtomicU64,
-    /// How the task finished.
-    ///
-    /// # Invariant
-    /// Written before `COMPLETE` is set; read only after `COMPLETE` was
-    /// observed, whose Acquire orders the read.
-    outcome: AtomicU8,
-    /// A graceful cancellation was requested (`cancel_with_grace`).
-    ///
-    /// # Invariant
-    /// Set under the `extras` lock, so a `cancelled()` future that checks it
-    /// under the lock either sees it or has its waker taken by the setter.
-    cancel_requested: AtomicBool,
-    /// Names, done callbacks and `cancelled()` wakers: rare, so boxed on
-    /// first use, keeping the header (and every spawn) small.
-    extras: Mutex<Option<Box<Extras>>>,
+    /// for introspection. Saturates at `u32::MAX`.
+    polls: AtomicU32,
 }
 
 /// `Meta::owner` of a task no worker owns.
 const NO_OWNER: u32 = u32::MAX;
+
+/// A task's [`Extras`], allocated on first use and freed with the task: one
+/// pointer in the header, where a `Mutex<Option<Box<_>>>` takes two words.
+///
+/// # Invariant
+/// The pointer goes from null to a leaked `Box` at most once (a
+/// compare-exchange; the loser frees its own box) and is freed only by
+/// `Drop`, so a reference obtained through `&self` stays valid for as long
+/// as that borrow.
+struct LazyExtras(AtomicPtr<Mutex<Extras>>);
+
+impl LazyExtras {
+    fn new(extras: Option<Extras>) -> LazyExtras {
+        let ptr = extras.map_or(std::ptr::null_mut(), |e| {
+            Box::into_raw(Box::new(Mutex::new(e)))
+        });
+        LazyExtras(AtomicPtr::new(ptr))
+    }
+
+    /// The extras, if any were ever needed.
+    #[inline]
+    fn get(&self) -> Option<&Mutex<Extras>> {
+        // SAFETY: the type's invariant: null, or a box that lives until
+        // `Drop`, which cannot run while `self` is borrowed. Acquire pairs
+        // with the publishing compare-exchange, so the box's contents are
+        // initialised.
+        unsafe { self.0.load(Acquire).as_ref() }
+    }
+
+    fn get_or_init(&self) -> &Mutex<Extras> {
+        if let Some(extras) = self.get() {
+            return extras;
+        }
+        let new = Box::into_raw(Box::new(Mutex::new(Extras::default())));
+        match self
+            .0
+            .compare_exchange(std::ptr::null_mut(), new, AcqRel, Acquire)
+        {
+            // SAFETY: published just now; lives until `Drop` (invariant).
+            Ok(_) => unsafe { &*new },
+            Err(existing) => {
+                // SAFETY: `new` lost the race and was never shared.
+                drop(unsafe { Box::from_raw(new) });
+                // SAFETY: the winner's box, published; lives until `Drop`.
+                unsafe { &*existing }
+            }
+        }
+    }
+}
+
+impl Drop for LazyExtras {
+    fn drop(&mut self) {
+        let ptr = self.0.load(Acquire);
+        if !ptr.is_null() {
+            // SAFETY: `&mut self`: no reference from `get` is alive, and the
+            // box was leaked by `new` or `get_or_init` and is freed only here.
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+    }
+}
 
 /// The instant spawn times count from (process-wide, set on first use).
 fn epoch() -> Instant {
@@ -156,42 +201,33 @@ pub(crate) fn spawn_stamp_of(at: Instant) -> u64 {
 }
 
 impl Meta {
-    /// # Panics
-    /// If `shard` or `owner` do not fit in 32 bits (they are indexes below
-    /// the worker limit).
     /// `spawned_at` is a stamp from [`spawn_stamp_of`] (or
     /// `context::spawn_stamp`).
+    ///
+    /// # Panics
+    /// If `owner` does not fit in 32 bits (it is a worker index, below the
+    /// worker limit).
     pub(crate) fn new(
         location: &'static Location<'static>,
         spawned_at: u64,
         name: Option<Arc<str>>,
-        shard: usize,
         owner: Option<usize>,
     ) -> Meta {
-        let narrow = |n: usize| u32::try_from(n).ok().filter(|&n| n != NO_OWNER);
         Meta {
             location,
             spawned_at,
-            shard: narrow(shard).expect("registry shard index fits in 32 bits"),
             owner: owner.map_or(NO_OWNER, |w| {
-                narrow(w).expect("worker index fits in 32 bits")
+                u32::try_from(w)
+                    .ok()
+                    .filter(|&w| w != NO_OWNER)
+                    .expect("worker index fits in 32 bits")
             }),
-            polls: AtomicU64::new(0),
-            outcome: AtomicU8::new(OUTCOME_NONE),
-            cancel_requested: AtomicBool::new(false),
-            extras: Mutex::new(name.map(|name| {
-                Box::new(Extras {
-                    name: Some(name),
-                    ..Extras::default()
-                })
+            polls: AtomicU32::new(0),
+            extras: LazyExtras::new(name.map(|name| Extras {
+                name: Some(name),
+                ..Extras::default()
             })),
         }
-    }
-
-    /// The registry shard the task is listed in.
-    #[inline]
-    pub(crate) fn shard(&self) -> usize {
-        self.shard as usize
     }
 
     /// The worker that owns a `spawn_local` task.
@@ -204,32 +240,26 @@ impl Meta {
         epoch() + Duration::from_micros(self.spawned_at)
     }
 
+    #[inline]
     pub(crate) fn count_poll(&self) {
         // Only the RUNNING thread writes: a load and a store, not an RMW.
-        self.polls.store(self.polls.load(Relaxed) + 1, Relaxed);
-    }
-
-    pub(crate) fn set_outcome<T>(&self, output: &Result<T, TaskError>) {
-        let outcome = match output {
-            Ok(_) => OUTCOME_OK,
-            Err(TaskError::Panicked(_)) => OUTCOME_PANICKED,
-            Err(_) => OUTCOME_CANCELLED,
-        };
-        self.outcome.store(outcome, Relaxed);
+        let polls = self.polls.load(Relaxed).saturating_add(1);
+        self.polls.store(polls, Relaxed);
     }
 
     /// Records a graceful cancellation request and wakes `cancelled()`.
     /// Returns false if one was already recorded.
     pub(crate) fn request_cancel(&self) -> bool {
-        let extras = self.extras.lock();
-        if self.cancel_requested.swap(true, Relaxed) {
+        let mut extras = self.extras.get_or_init().lock();
+        if std::mem::replace(&mut extras.cancel_requested, true) {
             return false;
         }
         // Keys stay valid (no new registrations happen after the request),
         // so the futures can still remove theirs.
         let wakers: Vec<Waker> = extras
+            .cancel_wakers
             .iter()
-            .flat_map(|e| e.cancel_wakers.iter().map(|(_, w)| w.clone()))
+            .map(|(_, w)| w.clone())
             .collect();
         drop(extras);
         crate::contain::wake_all(wakers);
@@ -237,7 +267,8 @@ impl Meta {
     }
 
     pub(crate) fn is_cancel_requested(&self) -> bool {
-        self.cancel_requested.load(Relaxed)
+        // No extras: nobody ever asked (a request allocates them).
+        self.extras.get().is_some_and(|e| e.lock().cancel_requested)
     }
 
     /// Registers (or refreshes, under `key`) a `cancelled()` waker. `Err`
@@ -247,14 +278,10 @@ impl Meta {
         key: Option<usize>,
         waker: &Waker,
     ) -> Result<usize, ()> {
-        if self.cancel_requested.load(Relaxed) {
+        let mut extras = self.extras.get_or_init().lock();
+        if extras.cancel_requested {
             return Err(());
         }
-        let mut extras = self.extras.lock();
-        if self.cancel_requested.load(Relaxed) {
-            return Err(());
-        }
-        let extras = extras.get_or_insert_with(Box::default);
         match key.and_then(|k| extras.cancel_wakers.get_mut(k).map(|w| (k, w))) {
             Some((key, existing)) => {
                 if !existing.will_wake(waker) {
@@ -269,37 +296,30 @@ impl Meta {
     pub(crate) fn remove_cancel_waker(&self, key: usize) {
         let removed = self
             .extras
-            .lock()
-            .as_mut()
-            .and_then(|e| e.cancel_wakers.try_remove(key));
+            .get()
+            .and_then(|e| e.lock().cancel_wakers.try_remove(key));
         drop(removed); // outside the lock
     }
 
     pub(crate) fn name(&self) -> Option<Arc<str>> {
-        self.extras.lock().as_ref().and_then(|e| e.name.clone())
+        self.extras.get().and_then(|e| e.lock().name.clone())
     }
 
     pub(crate) fn set_name(&self, name: Option<Arc<str>>) {
-        let mut extras = self.extras.lock();
-        match (extras.as_mut(), name) {
-            (Some(extras), name) => extras.name = name,
-            (None, None) => {}
-            (None, Some(name)) => {
-                *extras = Some(Box::new(Extras {
-                    name: Some(name),
-                    ..Extras::default()
-                }))
-            }
-        }
+        let old = match (self.extras.get(), name) {
+            (None, None) => None,
+            (Some(extras), name) => std::mem::replace(&mut extras.lock().name, name),
+            (None, name) => std::mem::replace(&mut self.extras.get_or_init().lock().name, name),
+        };
+        drop(old); // outside the lock
     }
 
     /// Adds a done callback and returns its id; runs it at once (and
     /// returns `None`) if the task already finished.
     pub(crate) fn add_done_callback(&self, header: &Header, callback: DoneCallback) -> Option<u64> {
-        let mut extras = self.extras.lock();
+        let mut extras = self.extras.get_or_init().lock();
         match header.state.set_has_callbacks() {
             Ok(()) => {
-                let extras = extras.get_or_insert_with(Box::default);
                 let id = extras.next_callback_id;
                 extras.next_callback_id += 1;
                 extras.callbacks.push((id, callback));
@@ -317,18 +337,17 @@ impl Meta {
     /// Callbacks registered and not yet run.
     #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn pending_callbacks(&self) -> usize {
-        self.extras.lock().as_ref().map_or(0, |e| e.callbacks.len())
+        self.extras.get().map_or(0, |e| e.lock().callbacks.len())
     }
 
     /// Forgets a callback that has not run (a combinator that stopped
     /// waiting); a no-op if it already ran.
     pub(crate) fn remove_done_callback(&self, id: u64) {
-        let mut extras = self.extras.lock();
-        let removed = extras.as_mut().and_then(|extras| {
+        let removed = self.extras.get().and_then(|extras| {
+            let mut extras = extras.lock();
             let index = extras.callbacks.iter().position(|(i, _)| *i == id)?;
             Some(extras.callbacks.remove(index))
         });
-        drop(extras);
         drop(removed); // the closure's captures drop outside the lock
     }
 
@@ -336,9 +355,8 @@ impl Meta {
     pub(crate) fn run_done_callbacks(&self, header: &Header) {
         let callbacks = self
             .extras
-            .lock()
-            .as_mut()
-            .map(|e| std::mem::take(&mut e.callbacks))
+            .get()
+            .map(|e| std::mem::take(&mut e.lock().callbacks))
             .unwrap_or_default();
         if callbacks.is_empty() {
             return;
@@ -351,11 +369,11 @@ impl Meta {
     }
 
     fn state(&self, snapshot: Snapshot) -> TaskState {
-        if snapshot.is_complete() {
-            match self.outcome.load(Relaxed) {
-                OUTCOME_PANICKED => TaskState::Panicked,
-                OUTCOME_CANCELLED => TaskState::Cancelled,
-                _ => TaskState::Completed,
+        if let Some(ending) = snapshot.ending() {
+            match ending {
+                Ending::Panicked => TaskState::Panicked,
+                Ending::Cancelled => TaskState::Cancelled,
+                Ending::Output => TaskState::Completed,
             }
         } else if snapshot.is_running() {
             TaskState::Running
@@ -388,7 +406,7 @@ impl TaskInfo {
             state: header.meta.state(snapshot),
             location: header.meta.location,
             age: header.meta.spawned_at().elapsed(),
-            polls: header.meta.polls.load(Relaxed),
+            polls: u64::from(header.meta.polls.load(Relaxed)),
         }
     }
 

@@ -55,7 +55,7 @@ pub(crate) fn spawn<F: Future + Send + 'static>(
 where
     F::Output: Send,
 {
-    let meta = Meta::new(std::panic::Location::caller(), 0, None, 0, None);
+    let meta = Meta::new(std::panic::Location::caller(), 0, None, None);
     let raw = RawTask::new(future, queue.clone(), TaskId::next(), meta, false);
     // SAFETY: a fresh unowned task holds one reference for its handle and one
     // for its first `Notified`; the output type matches.

@@ -76,11 +76,18 @@ pub(crate) fn poll_span(header: &Header) -> tracing::Span {
         task.spawned_at = %header.meta.location,
     );
     if !span.is_disabled() {
-        if let Some(name) = header.meta.name() {
-            span.record("task.name", &*name);
-        }
+        record_name(&span, header);
     }
     span
+}
+
+/// Out of line: only a subscriber that wants task spans pays for it.
+#[cold]
+#[inline(never)]
+fn record_name(span: &tracing::Span, header: &Header) {
+    if let Some(name) = header.meta.name() {
+        span.record("task.name", &*name);
+    }
 }
 
 /// Returns information about the task being polled on this thread, if any

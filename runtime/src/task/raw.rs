@@ -26,7 +26,7 @@
 //! queue push.
 
 use super::error::TaskError;
-use super::state::{Snapshot, State, ToIdle, ToNotified, ToRunning};
+use super::state::{Ending, Snapshot, State, ToIdle, ToNotified, ToRunning};
 use super::{Meta, Schedule, TaskId};
 use crate::loom::cell::UnsafeCell;
 use std::future::Future;
@@ -44,8 +44,8 @@ pub(crate) struct Header {
     /// Links in the registry's intrusive list.
     ///
     /// # Invariant
-    /// Read and written only while holding the lock of the registry shard
-    /// named by `meta.shard`.
+    /// Read and written only while holding the lock of the task's registry
+    /// shard (`Registry::shard_of`, fixed by the id).
     pub(crate) links: UnsafeCell<Links>,
     /// The waker of whoever awaits the `Task<T>` handle.
     ///
@@ -57,12 +57,12 @@ pub(crate) struct Header {
     pub(crate) meta: Meta,
 }
 
-/// Intrusive doubly-linked list links for the registry.
+/// Intrusive doubly-linked list links for the registry. A task is listed
+/// if it has a `prev` or is its shard's head (no flag: 16 bytes).
 #[derive(Debug, Default)]
 pub(crate) struct Links {
     pub(crate) prev: Option<NonNull<Header>>,
     pub(crate) next: Option<NonNull<Header>>,
-    pub(crate) linked: bool,
 }
 
 /// The type-erased operations on a task. Each is an `unsafe fn` of the
@@ -306,9 +306,9 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     match cell.header.state.transition_to_running() {
         ToRunning::Poll => {}
         ToRunning::Cancel => {
-            cell.cancel_future();
+            let ending = cell.cancel_future();
             // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
-            unsafe { complete::<F, S>(ptr) };
+            unsafe { complete::<F, S>(ptr, ending) };
             return;
         }
         ToRunning::Failed => return,
@@ -348,20 +348,20 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
             // SAFETY: the transition dropped the last reference.
             ToIdle::Dealloc => unsafe { dealloc::<F, S>(ptr) },
             ToIdle::Cancelled => {
-                cell.cancel_future();
+                let ending = cell.cancel_future();
                 // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
-                unsafe { complete::<F, S>(ptr) };
+                unsafe { complete::<F, S>(ptr, ending) };
             }
         },
         Ok(Poll::Ready(output)) => {
-            cell.store_output(Ok(output));
+            let ending = cell.store_output(Ok(output));
             // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
-            unsafe { complete::<F, S>(ptr) };
+            unsafe { complete::<F, S>(ptr, ending) };
         }
         Err(payload) => {
-            cell.store_output(Err(TaskError::panicked(payload)));
+            let ending = cell.store_output(Err(TaskError::panicked(payload)));
             // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
-            unsafe { complete::<F, S>(ptr) };
+            unsafe { complete::<F, S>(ptr, ending) };
         }
     }
 }
@@ -440,9 +440,9 @@ unsafe fn shutdown<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.transition_to_shutdown() {
         // RUNNING is ours and the caller's reference plays the poller's.
-        cell.cancel_future();
+        let ending = cell.cancel_future();
         // SAFETY: we hold RUNNING and the reference the poll (or shutdown) runs on.
-        unsafe { complete::<F, S>(ptr) };
+        unsafe { complete::<F, S>(ptr, ending) };
     } else {
         // Running elsewhere (it will see CANCELLED) or already complete.
         // SAFETY: the caller's reference, which shutdown consumes.
@@ -456,15 +456,21 @@ impl<F: Future + 'static, S: Schedule> Cell<F, S> {
         self.stage.with_mut(|s| unsafe { *s = stage });
     }
 
-    /// Drops the future, then stores the output.
-    fn store_output(&self, output: Result<F::Output, TaskError>) {
+    /// Drops the future, then stores the output; returns how the task
+    /// ended, for `complete`.
+    fn store_output(&self, output: Result<F::Output, TaskError>) -> Ending {
         let output = match panic::catch_unwind(AssertUnwindSafe(|| self.set_stage(Stage::Consumed)))
         {
             Ok(()) => output,
             Err(payload) => Err(TaskError::panicked(payload)),
         };
-        self.header.meta.set_outcome(&output);
+        let ending = match &output {
+            Ok(_) => Ending::Output,
+            Err(TaskError::Panicked(_)) => Ending::Panicked,
+            Err(_) => Ending::Cancelled,
+        };
         self.set_stage(Stage::Finished(output));
+        ending
     }
 
     /// A panic whose output is dropped unread goes to the scheduler's
@@ -481,8 +487,8 @@ impl<F: Future + 'static, S: Schedule> Cell<F, S> {
         });
     }
 
-    fn cancel_future(&self) {
-        self.store_output(Err(TaskError::Cancelled));
+    fn cancel_future(&self) -> Ending {
+        self.store_output(Err(TaskError::Cancelled))
     }
 
     /// Returns true if the output is ready; otherwise makes sure `waker` is
@@ -541,14 +547,16 @@ impl<F: Future + 'static, S: Schedule> Cell<F, S> {
 /// here, and a pointer derived from a field reference would not cover the
 /// whole allocation (nor may a function argument's reference outlive it).
 ///
+/// `ending` is what `store_output` returned.
+///
 /// # Safety
 /// The caller holds `RUNNING` (the output is stored) and one reference.
-unsafe fn complete<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn complete<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>, ending: Ending) {
     let released = {
         // SAFETY: the caller's reference keeps the cell alive until the
         // terminal transition below.
         let cell = unsafe { cell::<F, S>(ptr) };
-        let snapshot = cell.header.state.transition_to_complete();
+        let snapshot = cell.header.state.transition_to_complete(ending);
         // Leave the registry first: whoever the join waker wakes must not
         // find the finished task still listed by `all_tasks`.
         let released = cell.scheduler.release(&cell.header);
@@ -652,4 +660,36 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
 unsafe fn waker_drop(data: *const ()) {
     // SAFETY: the waker's reference, given up as the waker is dropped.
     unsafe { waker_task(data).drop_reference() };
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// Every spawn pays for the header, and a million pending tasks for
+    /// every byte of it (the `memory_per_task` bench row): a field added
+    /// here should be a decision, not an accident.
+    #[test]
+    fn the_header_stays_at_88_bytes() {
+        assert_eq!(size_of::<Links>(), 16);
+        assert_eq!(size_of::<Meta>(), 32);
+        assert_eq!(size_of::<Header>(), 88);
+    }
+
+    /// A task whose future holds one pointer (the `spawn_many_*` rows) fits
+    /// a 120-byte request: glibc's fast bins (chunks up to 128 bytes),
+    /// which a burst of frees from another thread goes through without the
+    /// arena's sorting paths.
+    #[test]
+    fn a_small_task_fits_glibc_fast_bins() {
+        fn cell_size<F: Future>(_: &F) -> usize {
+            size_of::<Cell<F, std::sync::Arc<crate::scheduler::Shared>>>()
+        }
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let future = async move {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        };
+        assert_eq!(cell_size(&future), 120);
+    }
 }

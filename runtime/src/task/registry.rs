@@ -16,14 +16,21 @@
 //!    a task and hands the list's reference to the caller, who cancels the
 //!    task with it.
 
+use super::info::ID_BLOCK;
 use super::raw::{Header, RawTask};
 use super::TaskInfo;
 use crate::loom::sync::Mutex;
 use std::ptr::NonNull;
 
 pub(crate) struct Registry {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[ShardLock]>,
 }
+
+/// A shard's lock on cache lines of its own: workers spawning at once take
+/// different shards' locks (see [`Registry::shard_for`]) without sharing a
+/// line.
+#[repr(align(128))]
+struct ShardLock(Mutex<Shard>);
 
 struct Shard {
     head: Option<NonNull<Header>>,
@@ -44,20 +51,28 @@ impl Registry {
         Registry {
             shards: (0..shards)
                 .map(|_| {
-                    Mutex::new(Shard {
+                    ShardLock(Mutex::new(Shard {
                         head: None,
                         closed: false,
                         len: 0,
                         inserted: 0,
-                    })
+                    }))
                 })
                 .collect(),
         }
     }
 
-    /// The shard a new task with this id goes to.
+    /// The shard of the task with this id. Ids come to each thread in
+    /// blocks ([`ID_BLOCK`]), and a block maps to one shard: a worker's
+    /// consecutive spawns take the same lock and touch the same list head
+    /// (warm in its cache), while other threads' blocks spread over the
+    /// other shards. Derived, not stored: the header stays narrow.
     pub(crate) fn shard_for(&self, id: u64) -> usize {
-        (id as usize) & (self.shards.len() - 1)
+        ((id / ID_BLOCK) as usize) & (self.shards.len() - 1)
+    }
+
+    fn shard_of(&self, header: &Header) -> &Mutex<Shard> {
+        &self.shards[self.shard_for(header.id.as_u64())].0
     }
 
     /// Links a new task in; the list takes over one of its references.
@@ -65,7 +80,7 @@ impl Registry {
     /// registry is closed.
     pub(crate) fn insert(&self, task: RawTask) -> bool {
         let header = task.header();
-        let mut shard = self.shards[header.meta.shard()].lock();
+        let mut shard = self.shard_of(header).lock();
         if shard.closed {
             return false;
         }
@@ -74,7 +89,6 @@ impl Registry {
         header.links.with_mut(|links| unsafe {
             (*links).prev = None;
             (*links).next = old_head;
-            (*links).linked = true;
         });
         if let Some(old) = old_head {
             // SAFETY: `old` is listed, hence alive; we hold the lock.
@@ -92,7 +106,7 @@ impl Registry {
     /// shard is read under its lock; the sum is not one instant's).
     pub(crate) fn counts(&self) -> (usize, u64) {
         self.shards.iter().fold((0, 0), |(alive, spawned), shard| {
-            let shard = shard.lock();
+            let shard = shard.0.lock();
             (alive + shard.len, spawned + shard.inserted)
         })
     }
@@ -100,7 +114,7 @@ impl Registry {
     /// Unlinks a completed task. Returns true if it was listed, in which case
     /// the caller now owns the list's reference.
     pub(crate) fn remove(&self, header: &Header) -> bool {
-        let mut shard = self.shards[header.meta.shard()].lock();
+        let mut shard = self.shard_of(header).lock();
         // SAFETY: links are only touched under this shard's lock.
         unsafe { unlink(&mut shard, header) }
     }
@@ -108,7 +122,7 @@ impl Registry {
     /// Closes every shard to new tasks.
     pub(crate) fn close(&self) {
         for shard in self.shards.iter() {
-            shard.lock().closed = true;
+            shard.0.lock().closed = true;
         }
     }
 
@@ -117,7 +131,7 @@ impl Registry {
     pub(crate) fn drain(&self, owner: Option<usize>) -> Vec<RawTask> {
         let mut drained = Vec::new();
         for shard in self.shards.iter() {
-            let mut shard = shard.lock();
+            let mut shard = shard.0.lock();
             let mut cursor = shard.head;
             while let Some(ptr) = cursor {
                 // SAFETY: listed tasks are alive and we hold the lock.
@@ -144,7 +158,7 @@ impl Registry {
     /// Calls `f` on the listed task with this id, if it is still alive
     /// (under its shard's lock: `f` must not reach the registry).
     pub(crate) fn with_task<R>(&self, id: u64, f: impl FnOnce(&Header) -> R) -> Option<R> {
-        let shard = self.shards[self.shard_for(id)].lock();
+        let shard = self.shards[self.shard_for(id)].0.lock();
         let mut cursor = shard.head;
         while let Some(ptr) = cursor {
             // SAFETY: listed tasks are alive and we hold the lock.
@@ -162,7 +176,7 @@ impl Registry {
     pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
         let mut infos = Vec::new();
         for shard in self.shards.iter() {
-            let shard = shard.lock();
+            let shard = shard.0.lock();
             let mut cursor = shard.head;
             while let Some(ptr) = cursor {
                 // SAFETY: listed tasks are alive and we hold the lock.
@@ -180,11 +194,11 @@ impl Registry {
 /// The caller holds the lock of `header`'s shard, which is `shard`.
 unsafe fn unlink(shard: &mut Shard, header: &Header) -> bool {
     // SAFETY: the caller holds the shard lock.
-    let (prev, next, linked) = header
+    let (prev, next) = header
         .links
-        .with(|links| unsafe { ((*links).prev, (*links).next, (*links).linked) });
-    if !linked {
-        return false;
+        .with(|links| unsafe { ((*links).prev, (*links).next) });
+    if prev.is_none() && shard.head != Some(NonNull::from(header)) {
+        return false; // not listed (never was, or already unlinked)
     }
     match prev {
         // SAFETY: neighbours are listed, hence alive; we hold the lock.

@@ -11,6 +11,7 @@
 //! | `JOIN_INTEREST` | the `Task<T>` handle exists | the handle is dropped | — |
 //! | `JOIN_WAKER` | the handle installed a waker in the header | the handle replaces it, or completion has woken it | — |
 //! | `HAS_CALLBACKS` | a done callback was added before completion | never | being set once `COMPLETE` is |
+//! | `ENDED_PANICKED`, `ENDED_CANCELLED` | with `COMPLETE`, in the same step, by how the task ended ([`Ending`]; neither: an output) | never | — |
 //!
 //! The upper bits count references: one for the `Task<T>` handle, one for
 //! the registry of live tasks, one for each queued `Notified`, one for each
@@ -40,8 +41,33 @@ const CANCELLED: usize = 1 << 3;
 const JOIN_INTEREST: usize = 1 << 4;
 const JOIN_WAKER: usize = 1 << 5;
 const HAS_CALLBACKS: usize = 1 << 6;
+const ENDED_PANICKED: usize = 1 << 7;
+const ENDED_CANCELLED: usize = 1 << 8;
 const LIFECYCLE_MASK: usize = RUNNING | COMPLETE;
-const REF_SHIFT: u32 = 7;
+const REF_SHIFT: u32 = 9;
+
+/// How a completed task ended, recorded in the state word with `COMPLETE`
+/// (so the header needs no field for it, and it is visible exactly when
+/// `COMPLETE` is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// The future returned its output.
+    Output,
+    /// The task was cancelled before it finished.
+    Cancelled,
+    /// The future (or its drop) panicked.
+    Panicked,
+}
+
+impl Ending {
+    fn bits(self) -> usize {
+        match self {
+            Ending::Output => 0,
+            Ending::Cancelled => ENDED_CANCELLED,
+            Ending::Panicked => ENDED_PANICKED,
+        }
+    }
+}
 const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A fresh task is queued once (`NOTIFIED`) and has three references: its
@@ -179,10 +205,12 @@ impl State {
     }
 
     /// Called by the holder of `RUNNING` once the output is stored.
-    pub(crate) fn transition_to_complete(&self) -> Snapshot {
-        let prev = Snapshot(self.val.fetch_xor(RUNNING | COMPLETE, AcqRel));
+    pub(crate) fn transition_to_complete(&self, ending: Ending) -> Snapshot {
+        let flip = RUNNING | COMPLETE | ending.bits();
+        let prev = Snapshot(self.val.fetch_xor(flip, AcqRel));
         debug_assert!(prev.is_running() && !prev.is_complete());
-        Snapshot(prev.0 ^ (RUNNING | COMPLETE))
+        debug_assert_eq!(prev.0 & (ENDED_PANICKED | ENDED_CANCELLED), 0);
+        Snapshot(prev.0 ^ flip)
     }
 
     /// Drops `count` references after completion; true if they were the last.
@@ -358,6 +386,19 @@ impl Snapshot {
     pub(crate) fn is_complete(self) -> bool {
         self.0 & COMPLETE != 0
     }
+    /// How the task ended, once it is complete.
+    pub(crate) fn ending(self) -> Option<Ending> {
+        if !self.is_complete() {
+            None
+        } else if self.0 & ENDED_PANICKED != 0 {
+            Some(Ending::Panicked)
+        } else if self.0 & ENDED_CANCELLED != 0 {
+            Some(Ending::Cancelled)
+        } else {
+            Some(Ending::Output)
+        }
+    }
+
     pub(crate) fn is_notified(self) -> bool {
         self.0 & NOTIFIED != 0
     }
@@ -394,6 +435,7 @@ impl fmt::Debug for Snapshot {
             .field("cancelled", &self.is_cancelled())
             .field("join_interested", &self.is_join_interested())
             .field("join_waker", &self.is_join_waker_set())
+            .field("ending", &self.ending())
             .field("refs", &self.ref_count())
             .finish()
     }
@@ -410,6 +452,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_ending_is_set_with_complete_and_leaves_the_count_alone() {
+        for ending in [Ending::Output, Ending::Cancelled, Ending::Panicked] {
+            let s = State::new(true);
+            assert_eq!(s.transition_to_running(), ToRunning::Poll);
+            assert_eq!(s.load().ending(), None);
+            let before = s.load().ref_count();
+            let done = s.transition_to_complete(ending);
+            assert_eq!(done.ending(), Some(ending));
+            assert_eq!(s.load().ending(), Some(ending));
+            assert_eq!(s.load().ref_count(), before);
+            assert!(!s.load().is_running());
+        }
+    }
+
+    #[test]
     fn fresh_task_runs_then_idles_then_completes() {
         let s = State::new(true);
         assert_eq!(s.transition_to_running(), ToRunning::Poll);
@@ -419,7 +476,7 @@ mod tests {
         assert_eq!(s.transition_to_notified_by_ref(), ToNotified::Submit);
         assert_eq!(s.load().ref_count(), 3);
         assert_eq!(s.transition_to_running(), ToRunning::Poll);
-        let done = s.transition_to_complete();
+        let done = s.transition_to_complete(Ending::Output);
         assert!(done.is_complete() && !done.is_running());
     }
 
@@ -475,7 +532,7 @@ mod tests {
     fn cancel_after_completion_reports_false() {
         let s = State::new(true);
         assert_eq!(s.transition_to_running(), ToRunning::Poll);
-        s.transition_to_complete();
+        s.transition_to_complete(Ending::Output);
         assert_eq!(
             s.transition_to_cancel_requested(),
             (false, ToNotified::DoNothing)
@@ -496,7 +553,7 @@ mod tests {
     fn join_waker_cannot_be_set_after_completion() {
         let s = State::new(true);
         assert_eq!(s.transition_to_running(), ToRunning::Poll);
-        s.transition_to_complete();
+        s.transition_to_complete(Ending::Output);
         assert!(s.set_join_waker().is_err());
     }
 
@@ -513,7 +570,7 @@ mod tests {
     fn last_reference_reports_dealloc() {
         let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Poll);
-        s.transition_to_complete();
+        s.transition_to_complete(Ending::Output);
         assert!(!s.transition_to_terminal(1));
         assert!(s.transition_to_terminal(1));
     }

@@ -54,11 +54,19 @@ pub struct Sleep {
     registration: Option<Registration>,
 }
 
+/// 16 bytes (indexes as `u32`: a shard is a worker, and a wheel holds
+/// fewer than `u32::MAX` timers), so a `Sleep` is 32.
 #[derive(Debug)]
 struct Registration {
     shared: Arc<Shared>,
-    shard: usize,
-    key: usize,
+    shard: u32,
+    key: u32,
+}
+
+impl Registration {
+    fn timers(&self) -> &super::TimerShard {
+        &self.shared.remotes[self.shard as usize].timers
+    }
 }
 
 impl Sleep {
@@ -81,7 +89,7 @@ impl Sleep {
 
     fn deregister(&mut self) {
         if let Some(reg) = self.registration.take() {
-            reg.shared.remotes[reg.shard].timers.remove(reg.key);
+            reg.timers().remove(reg.key as usize);
         }
     }
 }
@@ -92,10 +100,7 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         if let Some(reg) = &self.registration {
-            if reg.shared.remotes[reg.shard]
-                .timers
-                .poll_entry(reg.key, cx.waker())
-            {
+            if reg.timers().poll_entry(reg.key as usize, cx.waker()) {
                 self.deregister();
                 coop.made_progress();
                 return Poll::Ready(());
@@ -125,7 +130,13 @@ impl Future for Sleep {
                     shared.wake_worker(shard);
                 }
                 let shut_down = shared.is_shutdown();
-                self.registration = Some(Registration { shared, shard, key });
+                // Both fit: `Wheel::insert` refuses keys past `u32::MAX`,
+                // and shards are workers, far fewer.
+                self.registration = Some(Registration {
+                    shared,
+                    shard: shard as u32,
+                    key: key as u32,
+                });
                 if shut_down {
                     // Shutdown set its flag before firing every shard, so
                     // either it fired this entry or we see the flag here.

@@ -26,6 +26,7 @@
 //!    removes it, so keys are never reused under a live `Sleep`.
 
 use slab::Slab;
+use std::num::NonZeroU32;
 use std::task::Waker;
 
 pub(crate) const NUM_LEVELS: usize = 6;
@@ -36,6 +37,20 @@ const SLOT_MASK: u64 = SLOTS as u64 - 1;
 /// The furthest deadline the wheel represents, in ms from `elapsed`.
 pub(crate) const MAX_DURATION: u64 = (1 << (SLOT_BITS as usize * NUM_LEVELS)) - 1;
 
+/// A slab key in four bytes, stored as `key + 1` so that `None` is free:
+/// an entry is 40 bytes (it was 72 with `Option<usize>` links), and every
+/// pending sleep holds one.
+type Link = Option<NonZeroU32>;
+
+fn link_to(key: usize) -> Link {
+    // `insert` refuses keys that do not fit.
+    NonZeroU32::new(key as u32 + 1)
+}
+
+fn key_of(link: NonZeroU32) -> usize {
+    link.get() as usize - 1
+}
+
 #[derive(Debug)]
 struct Entry {
     when: u64,
@@ -43,14 +58,14 @@ struct Entry {
     fired: bool,
     level: u8,
     slot: u8,
-    prev: Option<usize>,
-    next: Option<usize>,
+    prev: Link,
+    next: Link,
 }
 
 #[derive(Debug)]
 struct Level {
     occupied: u64,
-    heads: [Option<usize>; SLOTS],
+    heads: [Link; SLOTS],
 }
 
 /// The timing wheel. Not synchronised: `TimerShard` wraps it in a mutex.
@@ -84,6 +99,11 @@ impl Wheel {
             return None;
         }
         let when = when.min(self.elapsed + MAX_DURATION);
+        assert!(
+            self.entries.vacant_key() < u32::MAX as usize,
+            "more than {} timers pending on one worker's timer shard",
+            u32::MAX - 1
+        );
         let key = self.entries.insert(Entry {
             when,
             waker: Some(waker),
@@ -142,7 +162,8 @@ impl Wheel {
             self.elapsed = self.elapsed.max(deadline);
             let mut cursor = self.levels[level].heads[slot].take();
             self.levels[level].occupied &= !(1 << slot);
-            while let Some(key) = cursor {
+            while let Some(link) = cursor {
+                let key = key_of(link);
                 let entry = &mut self.entries[key];
                 cursor = entry.next;
                 entry.prev = None;
@@ -168,8 +189,8 @@ impl Wheel {
         for level in 0..NUM_LEVELS {
             for slot in 0..SLOTS {
                 let mut cursor = self.levels[level].heads[slot].take();
-                while let Some(key) = cursor {
-                    let entry = &mut self.entries[key];
+                while let Some(link) = cursor {
+                    let entry = &mut self.entries[key_of(link)];
                     cursor = entry.next;
                     entry.prev = None;
                     entry.next = None;
@@ -235,9 +256,9 @@ impl Wheel {
             entry.next = head;
         }
         if let Some(head) = head {
-            self.entries[head].prev = Some(key);
+            self.entries[key_of(head)].prev = link_to(key);
         }
-        self.levels[level].heads[slot] = Some(key);
+        self.levels[level].heads[slot] = link_to(key);
         self.levels[level].occupied |= 1 << slot;
     }
 
@@ -247,7 +268,7 @@ impl Wheel {
             (e.level as usize, e.slot as usize, e.prev, e.next)
         };
         match prev {
-            Some(prev) => self.entries[prev].next = next,
+            Some(prev) => self.entries[key_of(prev)].next = next,
             None => {
                 self.levels[level].heads[slot] = next;
                 if next.is_none() {
@@ -256,7 +277,7 @@ impl Wheel {
             }
         }
         if let Some(next) = next {
-            self.entries[next].prev = prev;
+            self.entries[key_of(next)].prev = prev;
         }
     }
 }
@@ -297,6 +318,14 @@ mod tests {
             .map(|i| Waker::from(Arc::new(Flag(i, counts.clone()))))
             .collect();
         (wakers, counts)
+    }
+
+    /// A pending sleep holds one entry and a `Sleep` in its task (the
+    /// `memory_per_task` row).
+    #[test]
+    fn a_pending_sleep_costs_40_plus_32_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 40);
+        assert_eq!(std::mem::size_of::<crate::time::Sleep>(), 32);
     }
 
     #[test]
