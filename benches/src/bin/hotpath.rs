@@ -29,6 +29,8 @@ use futures_channel::oneshot;
 use std::future::Future;
 use std::pin::pin;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
@@ -54,8 +56,8 @@ fn main() -> ExitCode {
             match workload.as_str() {
                 "spawn" => spawn(n).await,
                 "spawn_eager" => spawn_eager(n).await,
-                "spawn_many" => spawn_many(n, None).await,
-                "timers" => spawn_many(n, Some(10)).await,
+                "spawn_many" => spawn_many(n).await,
+                "timers" => timers(n).await,
                 "yield" => yields(n).await,
                 "ping_pong" => ping_pong(n).await,
                 "sleep" => sleeps(n),
@@ -87,27 +89,35 @@ async fn spawn_eager(n: usize) {
     }
 }
 
-/// `n` detached tasks, each sleeping `i % max_ms + 1` ms first if `sleep_ms`
-/// is given; returns when all have run.
-async fn spawn_many(n: usize, sleep_ms: Option<u64>) {
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-    use std::sync::Arc;
+/// `n` detached tasks whose futures hold one pointer (as the
+/// `spawn_many_local` row's do); returns when all have run.
+async fn spawn_many(n: usize) {
     let done = Arc::new(AtomicUsize::new(0));
-    for i in 0..n {
+    for _ in 0..n {
         let done = done.clone();
         drop(runtime::spawn(async move {
-            if let Some(max_ms) = sleep_ms {
-                runtime::sleep(Duration::from_millis(i as u64 % max_ms + 1)).await;
-            }
             done.fetch_add(1, Relaxed);
         }));
     }
     while done.load(Relaxed) < n {
-        match sleep_ms {
-            // Behind all of them in the queue: one yield is enough.
-            None => runtime::yield_now().await,
-            Some(_) => runtime::sleep(Duration::from_millis(1)).await,
-        }
+        // Behind all of them in the queue: one yield is enough.
+        runtime::yield_now().await;
+    }
+}
+
+/// `n` detached tasks that each sleep `i % 10 + 1` ms (as the `timers`
+/// row's do); returns when all have woken.
+async fn timers(n: usize) {
+    let done = Arc::new(AtomicUsize::new(0));
+    for i in 0..n {
+        let done = done.clone();
+        drop(runtime::spawn(async move {
+            runtime::sleep(Duration::from_millis(i as u64 % 10 + 1)).await;
+            done.fetch_add(1, Relaxed);
+        }));
+    }
+    while done.load(Relaxed) < n {
+        runtime::sleep(Duration::from_millis(1)).await;
     }
 }
 

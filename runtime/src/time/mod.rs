@@ -111,9 +111,16 @@ impl TimerShard {
         Some((key, earliest))
     }
 
-    /// True if the timer fired; otherwise updates its waker.
+    /// True if the timer fired, in which case its entry is removed (one
+    /// lock for both: the common end of a sleep); otherwise updates its
+    /// waker.
     pub(crate) fn poll_entry(&self, key: usize, waker: &Waker) -> bool {
-        self.wheel.lock().poll_entry(key, waker)
+        let mut wheel = self.wheel.lock();
+        let fired = wheel.poll_entry(key, waker);
+        if fired {
+            wheel.remove(key);
+        }
+        fired
     }
 
     pub(crate) fn remove(&self, key: usize) {
@@ -143,6 +150,12 @@ impl TimerShard {
     /// the owner, like `process` with `locked`).
     pub(crate) fn next_deadline_locked(&self) -> Option<u64> {
         self.wheel.lock().next_expiration()
+    }
+
+    /// Entries held (pending, or fired and not yet removed by their owner).
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> usize {
+        self.wheel.lock().entries()
     }
 
     /// Timers registered here that have not fired (a snapshot for metrics).

@@ -101,7 +101,8 @@ impl Future for Sleep {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         if let Some(reg) = &self.registration {
             if reg.timers().poll_entry(reg.key as usize, cx.waker()) {
-                self.deregister();
+                // The entry is gone with the poll that saw it fire.
+                self.registration = None;
                 coop.made_progress();
                 return Poll::Ready(());
             }

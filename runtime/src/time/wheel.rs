@@ -208,6 +208,12 @@ impl Wheel {
         self.pending
     }
 
+    /// Entries held, fired or not (see invariant 4).
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> usize {
+        self.entries.len()
+    }
+
     /// The wheel's current time.
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
