@@ -105,7 +105,7 @@ fn loom_a_sleep_repolled_while_a_helper_fires_is_woken_or_sees_it() {
             thread::spawn(move || fire(&shard, 10, true))
         };
         let (second, second_count) = counting_waker();
-        let saw_fired = shard.poll_entry(key, &second);
+        let saw_fired = shard.poll_entry(key, &second).is_some();
         helper.join().unwrap();
         let wakes = first_count.0.load(SeqCst) + second_count.0.load(SeqCst);
         assert_eq!(wakes, 1, "exactly one wake-up");

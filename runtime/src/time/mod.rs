@@ -3,7 +3,7 @@
 //!
 //! # Design
 //! Each worker owns a timer shard: a timing wheel (`wheel.rs`: O(1) insert and
-//! cancel, 1 ms slots) behind a mutex, plus an atomic copy of its next
+//! cancel, 50 µs slots) behind a mutex, plus an atomic copy of its next
 //! deadline so the worker's loop can skip the lock when nothing is due.
 //! A timer registered on a worker goes into that worker's shard (no
 //! contention, no wake-up needed); one registered elsewhere (a `block_on`
@@ -15,8 +15,14 @@
 //! the other workers fire its shard (`scheduler/monitor.rs`): any thread may
 //! `process` any shard, and the lock makes each timer fire exactly once.
 //!
-//! Deadlines round *up* to the next millisecond tick: a timer never fires
-//! early, and a sub-millisecond sleep does not become a busy loop.
+//! Deadlines round *up* to the next tick ([`TICK`], 50 µs): a timer never
+//! fires early, a tiny sleep does not become a busy loop, and an idle
+//! worker wakes within a tick of the deadline (its poller's timeout is a
+//! timerfd, exact to Linux's 50 µs default timer slack, so a finer tick
+//! would buy nothing). With 1 ms ticks, a task that slept again right
+//! after being woken at a tick (any periodic loop) waited almost a whole
+//! extra millisecond each time: its deadline, a hair past the next tick,
+//! rounded up to the one after.
 
 mod deadline;
 mod interval;
@@ -36,7 +42,16 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 use wheel::Wheel;
 
-/// Converts between `Instant`s and the wheel's millisecond ticks.
+/// The wheel's resolution.
+pub(crate) const TICK: Duration = Duration::from_micros(50);
+const TICK_NANOS: u64 = TICK.as_nanos() as u64;
+
+/// Nanoseconds in `d`, in u64 arithmetic (584 years fit).
+fn nanos(d: Duration) -> u64 {
+    d.as_secs() * 1_000_000_000 + u64::from(d.subsec_nanos())
+}
+
+/// Converts between `Instant`s and the wheel's ticks ([`TICK`]).
 pub(crate) struct Clock {
     origin: Instant,
 }
@@ -50,22 +65,17 @@ impl Clock {
 
     /// The tick containing `instant` (rounded down).
     pub(crate) fn tick_at(&self, instant: Instant) -> u64 {
-        instant.saturating_duration_since(self.origin).as_millis() as u64
+        nanos(instant.saturating_duration_since(self.origin)) / TICK_NANOS
     }
 
     /// The first tick at or after `deadline` (rounded up).
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let since = deadline.saturating_duration_since(self.origin);
-        let ms = since.as_millis() as u64;
-        if since > Duration::from_millis(ms) {
-            ms + 1
-        } else {
-            ms
-        }
+        nanos(deadline.saturating_duration_since(self.origin)).div_ceil(TICK_NANOS)
     }
 
+    /// When `tick` starts.
     pub(crate) fn instant_of(&self, tick: u64) -> Instant {
-        self.origin + Duration::from_millis(tick)
+        self.origin + Duration::from_nanos(tick.saturating_mul(TICK_NANOS))
     }
 
     /// Time from the clock's origin (when the runtime was built) to `at`.
@@ -111,16 +121,16 @@ impl TimerShard {
         Some((key, earliest))
     }
 
-    /// True if the timer fired, in which case its entry is removed (one
-    /// lock for both: the common end of a sleep); otherwise updates its
-    /// waker.
-    pub(crate) fn poll_entry(&self, key: usize, waker: &Waker) -> bool {
+    /// `Some(tick)` if the timer fired, `tick` being the wheel's time
+    /// then, in which case its entry is removed (one lock for both: the
+    /// common end of a sleep); otherwise updates its waker.
+    pub(crate) fn poll_entry(&self, key: usize, waker: &Waker) -> Option<u64> {
         let mut wheel = self.wheel.lock();
-        let fired = wheel.poll_entry(key, waker);
-        if fired {
-            wheel.remove(key);
+        if !wheel.poll_entry(key, waker) {
+            return None;
         }
-        fired
+        wheel.remove(key);
+        Some(wheel.elapsed())
     }
 
     pub(crate) fn remove(&self, key: usize) {
@@ -153,7 +163,7 @@ impl TimerShard {
     }
 
     /// Entries held (pending, or fired and not yet removed by their owner).
-    #[cfg(test)]
+    #[cfg(all(test, runtime_loom))]
     pub(crate) fn entries(&self) -> usize {
         self.wheel.lock().entries()
     }
@@ -173,5 +183,33 @@ impl TimerShard {
             self.next.store(NO_DEADLINE, Relaxed);
         }
         crate::contain::wake_all(fired);
+    }
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_round_up_to_the_next_tick_and_instants_down() {
+        let clock = Clock::new();
+        let at = |d: Duration| clock.origin + d;
+        assert_eq!(clock.tick_at(at(Duration::ZERO)), 0);
+        assert_eq!(clock.deadline_tick(at(Duration::ZERO)), 0);
+        // One nanosecond past a tick's start: in that tick, due at the next.
+        let just_past = TICK * 20 + Duration::from_nanos(1);
+        assert_eq!(clock.tick_at(at(just_past)), 20);
+        assert_eq!(clock.deadline_tick(at(just_past)), 21);
+        // Exactly on a tick: due at that tick.
+        assert_eq!(clock.deadline_tick(at(TICK * 20)), 20);
+        // A deadline never maps to a tick that starts before it.
+        for micros in [1, 49, 50, 51, 999, 1_000, 1_001, 10_000_017] {
+            let deadline = at(Duration::from_micros(micros));
+            let tick = clock.deadline_tick(deadline);
+            assert!(clock.instant_of(tick) >= deadline, "{micros} µs");
+            assert!(clock.instant_of(tick) < deadline + TICK, "{micros} µs");
+        }
+        // Before the origin: tick 0.
+        assert_eq!(clock.tick_at(clock.origin - Duration::from_millis(1)), 0);
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// Waits until `duration` has elapsed (asyncio's `asyncio.sleep`).
 ///
-/// The timer has millisecond resolution and never fires early. Must be
+/// The timer has a 50 µs resolution and never fires early. Must be
 /// awaited inside a runtime. Once that runtime has shut down, pending and
 /// new sleeps complete at once: no worker is left to fire them, and a
 /// sleep that never completed would hang whoever awaits it.
@@ -100,13 +100,18 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         if let Some(reg) = &self.registration {
-            if reg.timers().poll_entry(reg.key as usize, cx.waker()) {
-                // The entry is gone with the poll that saw it fire.
-                self.registration = None;
+            let Some(fired_at) = reg.timers().poll_entry(reg.key as usize, cx.waker()) else {
+                return Poll::Pending;
+            };
+            // The entry is gone with the poll that saw it fire.
+            let due = reg.shared.clock.deadline_tick(self.deadline) <= fired_at;
+            self.registration = None;
+            if due {
                 coop.made_progress();
                 return Poll::Ready(());
             }
-            return Poll::Pending;
+            // Fired at the wheel's horizon (~40 days), short of a later
+            // deadline: register again, below.
         }
         if Instant::now() >= self.deadline {
             coop.made_progress();
@@ -154,5 +159,45 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         self.deregister();
+    }
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    /// A deadline past the wheel's horizon (~40 days) is placed at the
+    /// horizon and fires there: the `Sleep` must see that its own deadline
+    /// has not come and register again, not complete ~40 days early.
+    #[test]
+    fn a_sleep_past_the_horizon_registers_again_when_the_horizon_fires() {
+        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        let _guard = rt.enter();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut sleep = sleep(Duration::from_secs(100 * 86_400));
+        assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending());
+        let reg = sleep.registration.as_ref().expect("registered");
+        let (shared, shard) = (reg.shared.clone(), reg.shard as usize);
+        let timers = &shared.remotes[shard].timers;
+        // Move this shard's wheel on to its horizon, as ~40 days would:
+        // slot by slot (the entry cascades down the levels) until it fires.
+        let deadline_tick = shared.clock.deadline_tick(sleep.deadline());
+        let mut fired = Vec::new();
+        for _ in 0..=crate::time::wheel::NUM_LEVELS {
+            let next = timers.next_deadline_locked().expect("a pending timer");
+            assert!(next < deadline_tick, "the horizon comes first");
+            timers.process(next, &mut fired, true);
+            if !fired.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(fired.len(), 1, "the wheel fires the entry at its horizon");
+        assert!(
+            Pin::new(&mut sleep).poll(&mut cx).is_pending(),
+            "a sleep completed ~60 days before its deadline"
+        );
+        assert!(sleep.registration.is_some(), "registered again");
+        assert_eq!(timers.pending(), 1);
     }
 }

@@ -1,12 +1,14 @@
-//! A hierarchical timing wheel with 1 ms slots (tokio's and the Linux
-//! kernel's design), so inserting and cancelling a timer are O(1) however
-//! many are pending.
+//! A hierarchical timing wheel with 50 µs slots (the Linux kernel's and
+//! tokio's design, at a finer tick), so inserting and cancelling a timer are
+//! O(1) however many are pending.
 //!
 //! # Layout
-//! [`NUM_LEVELS`] levels of 64 slots. A slot of level `l` spans `64^l` ms,
-//! so level 0 covers the next 64 ms one millisecond per slot, level 1 the
-//! next ~4 s in 64 ms slots, and so on up to ~2 years (later deadlines are
-//! clamped to the wheel's horizon and fire then, having been re-checked).
+//! [`NUM_LEVELS`] levels of 64 slots. A slot of level `l` spans `64^l`
+//! ticks, so level 0 covers the next 3.2 ms one tick per slot, level 1 the
+//! next ~205 ms, level 2 ~13 s, level 3 ~14 min, level 4 ~15 h and level 5
+//! ~40 days: the horizon. A later deadline is placed at the horizon and
+//! fires there; its `Sleep` sees that its own deadline has not come and
+//! registers again (`sleep.rs`), so a timer never fires early.
 //! Each level keeps an `occupied` bitmap, so finding the next deadline is a
 //! few bit operations per level.
 //!
@@ -14,7 +16,7 @@
 //! through the slab by key, so removal needs no search and no allocation.
 //!
 //! # Invariants
-//! 1. `elapsed` (the wheel's "now", in ms ticks) only moves forward.
+//! 1. `elapsed` (the wheel's "now", in ticks) only moves forward.
 //! 2. A pending entry with deadline `when > elapsed` sits at the level of
 //!    the highest 6-bit group in which `when` and `elapsed` differ, in the
 //!    slot given by that group of `when`. Hence every entry of a lower
@@ -34,7 +36,7 @@ const SLOT_BITS: u32 = 6;
 const SLOTS: usize = 1 << SLOT_BITS;
 const SLOT_MASK: u64 = SLOTS as u64 - 1;
 
-/// The furthest deadline the wheel represents, in ms from `elapsed`.
+/// The furthest deadline the wheel represents, in ticks from `elapsed`.
 pub(crate) const MAX_DURATION: u64 = (1 << (SLOT_BITS as usize * NUM_LEVELS)) - 1;
 
 /// A slab key in four bytes, stored as `key + 1` so that `None` is free:
@@ -209,7 +211,7 @@ impl Wheel {
     }
 
     /// Entries held, fired or not (see invariant 4).
-    #[cfg(test)]
+    #[cfg(all(test, runtime_loom))]
     pub(crate) fn entries(&self) -> usize {
         self.entries.len()
     }
