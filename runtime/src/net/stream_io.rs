@@ -20,7 +20,7 @@
 //!   peer reads EOF, and this side can still read its reply.
 //! - Nothing is buffered here, so `flush` has nothing to do.
 
-use crate::reactor::Source;
+use crate::reactor::{Direction, Source};
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
@@ -68,7 +68,8 @@ pub(crate) fn poll_read<S: StdStream>(
     cx: &mut Context<'_>,
     buf: &mut [u8],
 ) -> Poll<io::Result<usize>> {
-    source.poll_read_io(cx, |s| s.read_nb(buf))
+    let len = buf.len();
+    source.poll_stream_io(cx, Direction::Read, len, |s| s.read_nb(buf))
 }
 
 /// Reads into uninitialised memory: `recv` writes exactly the bytes it
@@ -80,7 +81,10 @@ pub(crate) fn poll_read_uninit<S: StdStream>(
     cx: &mut Context<'_>,
     buf: &mut [std::mem::MaybeUninit<u8>],
 ) -> Poll<io::Result<usize>> {
-    source.poll_read_io(cx, |s| socket2::SockRef::from(s).recv(buf))
+    let len = buf.len();
+    source.poll_stream_io(cx, Direction::Read, len, |s| {
+        socket2::SockRef::from(s).recv(buf)
+    })
 }
 
 pub(crate) fn poll_write<S: StdStream>(
@@ -88,7 +92,7 @@ pub(crate) fn poll_write<S: StdStream>(
     cx: &mut Context<'_>,
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
-    source.poll_write_io(cx, |s| s.write_nb(buf))
+    source.poll_stream_io(cx, Direction::Write, buf.len(), |s| s.write_nb(buf))
 }
 
 pub(crate) fn poll_write_vectored<S: StdStream>(
@@ -96,7 +100,8 @@ pub(crate) fn poll_write_vectored<S: StdStream>(
     cx: &mut Context<'_>,
     bufs: &[IoSlice<'_>],
 ) -> Poll<io::Result<usize>> {
-    source.poll_write_io(cx, |s| s.write_vectored_nb(bufs))
+    let len = bufs.iter().map(|b| b.len()).sum();
+    source.poll_stream_io(cx, Direction::Write, len, |s| s.write_vectored_nb(bufs))
 }
 
 pub(crate) fn poll_close<S: StdStream>(source: &Source<S>) -> Poll<io::Result<()>> {
@@ -385,3 +390,109 @@ macro_rules! owned_halves_common {
 }
 
 pub(crate) use owned_halves_common;
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    use std::task::Waker;
+
+    /// A read shorter than its buffer emptied the socket: the next read
+    /// waits for the next edge instead of asking the kernel again (the
+    /// syscall that only says `WouldBlock`), and data sent later still
+    /// wakes it.
+    #[test]
+    fn a_short_read_clears_readiness_and_new_data_still_arrives() {
+        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        rt.block_on(async {
+            let (ours, mut peer) = UnixStream::pair().unwrap();
+            ours.set_nonblocking(true).unwrap();
+            let source = Source::new(ours).unwrap();
+            let calls = Cell::new(0);
+            let mut buf = [0u8; 64];
+            let read = |cx: &mut Context<'_>, buf: &mut [u8]| {
+                source.poll_stream_io(cx, Direction::Read, buf.len(), |s| {
+                    calls.set(calls.get() + 1);
+                    (&*s).read(buf)
+                })
+            };
+
+            peer.write_all(b"hello").unwrap();
+            let n = poll_fn(|cx| read(cx, &mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"hello");
+
+            let before = calls.get();
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(read(&mut cx, &mut buf).is_pending());
+            assert_eq!(
+                calls.get(),
+                before,
+                "a short read said the socket was empty"
+            );
+
+            peer.write_all(b"more").unwrap();
+            let n = poll_fn(|cx| read(cx, &mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"more", "the next edge wakes the reader");
+        });
+    }
+
+    /// The peer's data and its FIN can arrive in one edge: the short read
+    /// that takes the data clears `READABLE` and no edge is left to come,
+    /// so the FIN must be remembered (`EPOLLRDHUP`, `READ_CLOSED`) or the
+    /// reader waits forever for the end-of-file already queued. (Whether
+    /// the data and the FIN share an edge depends on when the worker
+    /// drains; `scheduled_io`'s `a_read_hang_up_survives_the_clear_of_a_short_read`
+    /// checks the rule deterministically, this runs the socket path.)
+    #[test]
+    fn a_short_read_before_the_peers_fin_still_sees_end_of_file() {
+        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        rt.block_on(async {
+            let (ours, mut peer) = UnixStream::pair().unwrap();
+            ours.set_nonblocking(true).unwrap();
+            let source = Source::new(ours).unwrap();
+            peer.write_all(b"!").unwrap();
+            // A half close, as a TCP peer's FIN is: a full close would also
+            // raise a hang-up, which was always final.
+            peer.shutdown(Shutdown::Write).unwrap();
+            source.ready(Direction::Read).await.unwrap();
+            let mut buf = [0u8; 64];
+            let read = |cx: &mut Context<'_>, buf: &mut [u8]| {
+                source.poll_stream_io(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
+            };
+            assert_eq!(poll_fn(|cx| read(cx, &mut buf)).await.unwrap(), 1);
+            let eof = crate::time::timeout(
+                std::time::Duration::from_secs(30),
+                poll_fn(|cx| read(cx, &mut buf)),
+            )
+            .await
+            .expect("the end-of-file queued with the data was never read");
+            assert_eq!(eof.unwrap(), 0);
+        });
+    }
+
+    /// A read that fills its buffer says nothing about what is left: the
+    /// readiness stays, and the rest is read without waiting for an edge.
+    #[test]
+    fn a_full_read_keeps_readiness() {
+        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        rt.block_on(async {
+            let (ours, mut peer) = UnixStream::pair().unwrap();
+            ours.set_nonblocking(true).unwrap();
+            let source = Source::new(ours).unwrap();
+            peer.write_all(b"0123456789").unwrap();
+            let mut buf = [0u8; 4];
+            let read = |cx: &mut Context<'_>, buf: &mut [u8]| {
+                source.poll_stream_io(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
+            };
+            let n = poll_fn(|cx| read(cx, &mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"0123");
+            let mut cx = Context::from_waker(Waker::noop());
+            match read(&mut cx, &mut buf) {
+                Poll::Ready(Ok(n)) => assert_eq!(&buf[..n], b"4567"),
+                other => panic!("the rest should be read at once, got {other:?}"),
+            }
+        });
+    }
+}

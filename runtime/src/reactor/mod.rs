@@ -269,6 +269,44 @@ impl Registration {
         }
     }
 
+    /// [`poll_io`](Self::poll_io) for a read or write of `len` bytes on a
+    /// stream (TCP, Unix stream): a transfer of fewer bytes than asked
+    /// emptied the kernel's receive buffer, or filled its send buffer, so
+    /// the readiness it ran on is cleared at once — the next call waits
+    /// for the next edge instead of paying a `recv`/`send` syscall to hear
+    /// `WouldBlock` (tokio's rule on epoll; one syscall per request less
+    /// on a keep-alive HTTP server). An event that came after the one seen
+    /// keeps its readiness (the tick check in `clear_readiness`), and data
+    /// arriving after the short transfer raises a new edge, so nothing is
+    /// missed. Not for datagram sockets, where a short read says nothing
+    /// about what is queued.
+    pub(crate) fn poll_stream_io(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        loop {
+            let event = std::task::ready!(self.poll_ready(cx, direction))?;
+            match op() {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_readiness(event);
+                }
+                result => {
+                    if let Ok(n) = result {
+                        if n > 0 && n < len {
+                            self.clear_readiness(event);
+                        }
+                    }
+                    coop.made_progress();
+                    return Poll::Ready(result);
+                }
+            }
+        }
+    }
+
     /// Runs `op` once the source is ready, for callers that are not in a
     /// poll function. Any number of these futures may wait on one source
     /// and direction at once (the `&self` methods of a socket shared

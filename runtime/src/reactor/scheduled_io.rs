@@ -5,10 +5,15 @@
 //! bit 4: `SHUTDOWN`; bits 16 and up: a tick incremented by every event, so
 //! clearing readiness observed at tick `t` is a no-op if an event came after.
 //!
-//! `READABLE`/`WRITABLE` are cleared by an operation that says `WouldBlock`.
-//! The closed bits are final: they are set only by a hang-up (`EPOLLHUP`:
-//! both directions shut down, a reset, a failed connect), after which no
-//! operation can block again. An error event (`EPOLLERR`: a refused
+//! `READABLE`/`WRITABLE` are cleared by an operation that says `WouldBlock`,
+//! and by a stream transfer shorter than asked (`Registration::poll_stream_io`).
+//! The closed bits are final: both are set by a hang-up (`EPOLLHUP`: both
+//! directions shut down, a reset, a failed connect), `READ_CLOSED` alone
+//! by the peer shutting down its writing half (`EPOLLRDHUP`), after which
+//! no operation in that direction can block again. `READ_CLOSED` must be
+//! final for the short-read rule: data and the peer's FIN can come in one
+//! edge, and the short read that takes the data clears `READABLE` with no
+//! edge left to come. An error event (`EPOLLERR`: a refused
 //! connect, an ICMP "port unreachable" queued on a UDP socket) is *not*
 //! final: reading the error clears it, and the next operation may well say
 //! `WouldBlock`, so it only sets the clearable bits — were it sticky, that
@@ -133,6 +138,9 @@ impl ScheduledIo {
             // hang-up is transient (see the module docs); it is reported as
             // readable and writable, which is all it needs.
             bits |= READ_CLOSED | WRITE_CLOSED;
+        }
+        if event.read_closed {
+            bits |= READ_CLOSED;
         }
         if bits == 0 {
             return;
@@ -279,6 +287,40 @@ mod tests {
         io.clear_readiness(now);
         assert_eq!(io.bits() & READABLE, 0);
         assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
+    }
+
+    /// The peer's FIN (`EPOLLRDHUP`) is final for reads: the short read
+    /// that takes the data sent with it clears `READABLE`, and no edge is
+    /// left to come for the end-of-file already queued.
+    #[test]
+    fn a_read_hang_up_survives_the_clear_of_a_short_read() {
+        let io = ScheduledIo::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        for direction in [Direction::Read, Direction::Write] {
+            let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, direction) else {
+                panic!()
+            };
+            io.clear_readiness(ev);
+        }
+        let mut wakers = Vec::new();
+        let fin = Readiness {
+            readable: true,
+            read_closed: true,
+            ..Readiness::default()
+        };
+        io.set_readiness(fin, &mut wakers);
+        let Poll::Ready(Ok(seen)) = io.poll_ready(&mut cx, Direction::Read) else {
+            panic!("data and FIN make the source readable")
+        };
+        io.clear_readiness(seen); // the short read of the data
+        assert!(
+            io.poll_ready(&mut cx, Direction::Read).is_ready(),
+            "the end-of-file must still be read"
+        );
+        assert!(
+            io.poll_ready(&mut cx, Direction::Write).is_pending(),
+            "a half close leaves our writing half alone"
+        );
     }
 
     #[test]

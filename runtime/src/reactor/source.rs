@@ -118,6 +118,19 @@ impl<T: AsFd> Source<T> {
         self.poll_io(cx, Direction::Write, op)
     }
 
+    /// A stream read or write of `len` bytes (see
+    /// `Registration::poll_stream_io`: a short transfer clears readiness).
+    pub(crate) fn poll_stream_io(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.registration
+            .poll_stream_io(cx, direction, len, || op(&self.io))
+    }
+
     fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,

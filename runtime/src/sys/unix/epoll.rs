@@ -42,6 +42,9 @@ pub(crate) struct Readiness {
     pub(crate) writable: bool,
     /// Hang-up (`EPOLLHUP`): both directions are done for good.
     pub(crate) hangup: bool,
+    /// The peer shut down its writing half (`EPOLLRDHUP`): reads return
+    /// what is left, then end-of-file, for good.
+    pub(crate) read_closed: bool,
 }
 
 /// A buffer for the events of one drain, owned by the draining thread.
@@ -68,7 +71,11 @@ impl SourceSet {
     /// a stale event for a deleted source is harmless to the set itself.
     pub(crate) fn add(&self, fd: BorrowedFd<'_>, key: usize) -> io::Result<()> {
         let mut event = libc::epoll_event {
-            events: (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLOUT | libc::EPOLLET) as u32,
+            events: (libc::EPOLLIN
+                | libc::EPOLLPRI
+                | libc::EPOLLOUT
+                | libc::EPOLLRDHUP
+                | libc::EPOLLET) as u32,
             u64: key as u64,
         };
         // SAFETY: both fds are open for the duration of the call and
@@ -161,7 +168,9 @@ impl SourceEvents {
 
     /// The events of the last drain.
     pub(crate) fn iter(&self) -> impl Iterator<Item = Readiness> + '_ {
-        const READ: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+        const READ: u32 =
+            (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR)
+                as u32;
         const WRITE: u32 = (libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR) as u32;
         self.list.iter().map(|event| {
             let flags = event.events;
@@ -170,6 +179,7 @@ impl SourceEvents {
                 readable: flags & READ != 0,
                 writable: flags & WRITE != 0,
                 hangup: flags & libc::EPOLLHUP as u32 != 0,
+                read_closed: flags & libc::EPOLLRDHUP as u32 != 0,
             }
         })
     }
