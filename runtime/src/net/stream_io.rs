@@ -399,41 +399,51 @@ mod tests {
     use std::os::unix::net::UnixStream;
     use std::task::Waker;
 
+    /// A one-worker runtime, our end of a socket pair registered with it,
+    /// and the peer's end as a plain blocking socket.
+    fn pair() -> (crate::Runtime, Source<UnixStream>, UnixStream) {
+        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        let (ours, peer) = UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let source = {
+            let _runtime = rt.enter();
+            Source::new(ours).unwrap()
+        };
+        (rt, source, peer)
+    }
+
+    fn read(
+        source: &Source<UnixStream>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        source.poll_stream_io(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
+    }
+
     /// A read shorter than its buffer emptied the socket: the next read
     /// waits for the next edge instead of asking the kernel again (the
     /// syscall that only says `WouldBlock`), and data sent later still
     /// wakes it.
     #[test]
     fn a_short_read_clears_readiness_and_new_data_still_arrives() {
-        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        let (rt, source, mut peer) = pair();
         rt.block_on(async {
-            let (ours, mut peer) = UnixStream::pair().unwrap();
-            ours.set_nonblocking(true).unwrap();
-            let source = Source::new(ours).unwrap();
-            let calls = Cell::new(0);
             let mut buf = [0u8; 64];
-            let read = |cx: &mut Context<'_>, buf: &mut [u8]| {
-                source.poll_stream_io(cx, Direction::Read, buf.len(), |s| {
-                    calls.set(calls.get() + 1);
-                    (&*s).read(buf)
-                })
-            };
-
             peer.write_all(b"hello").unwrap();
-            let n = poll_fn(|cx| read(cx, &mut buf)).await.unwrap();
+            let n = poll_fn(|cx| read(&source, cx, &mut buf)).await.unwrap();
             assert_eq!(&buf[..n], b"hello");
 
-            let before = calls.get();
+            let calls = Cell::new(0);
             let mut cx = Context::from_waker(Waker::noop());
-            assert!(read(&mut cx, &mut buf).is_pending());
-            assert_eq!(
-                calls.get(),
-                before,
-                "a short read said the socket was empty"
-            );
+            let again = source.poll_stream_io(&mut cx, Direction::Read, buf.len(), |s| {
+                calls.set(calls.get() + 1);
+                (&*s).read(&mut buf)
+            });
+            assert!(again.is_pending());
+            assert_eq!(calls.get(), 0, "a short read said the socket was empty");
 
             peer.write_all(b"more").unwrap();
-            let n = poll_fn(|cx| read(cx, &mut buf)).await.unwrap();
+            let n = poll_fn(|cx| read(&source, cx, &mut buf)).await.unwrap();
             assert_eq!(&buf[..n], b"more", "the next edge wakes the reader");
         });
     }
@@ -447,24 +457,18 @@ mod tests {
     /// checks the rule deterministically, this runs the socket path.)
     #[test]
     fn a_short_read_before_the_peers_fin_still_sees_end_of_file() {
-        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        let (rt, source, mut peer) = pair();
         rt.block_on(async {
-            let (ours, mut peer) = UnixStream::pair().unwrap();
-            ours.set_nonblocking(true).unwrap();
-            let source = Source::new(ours).unwrap();
             peer.write_all(b"!").unwrap();
             // A half close, as a TCP peer's FIN is: a full close would also
             // raise a hang-up, which was always final.
             peer.shutdown(Shutdown::Write).unwrap();
             source.ready(Direction::Read).await.unwrap();
             let mut buf = [0u8; 64];
-            let read = |cx: &mut Context<'_>, buf: &mut [u8]| {
-                source.poll_stream_io(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
-            };
-            assert_eq!(poll_fn(|cx| read(cx, &mut buf)).await.unwrap(), 1);
+            assert_eq!(poll_fn(|cx| read(&source, cx, &mut buf)).await.unwrap(), 1);
             let eof = crate::time::timeout(
                 std::time::Duration::from_secs(30),
-                poll_fn(|cx| read(cx, &mut buf)),
+                poll_fn(|cx| read(&source, cx, &mut buf)),
             )
             .await
             .expect("the end-of-file queued with the data was never read");
@@ -476,20 +480,14 @@ mod tests {
     /// readiness stays, and the rest is read without waiting for an edge.
     #[test]
     fn a_full_read_keeps_readiness() {
-        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        let (rt, source, mut peer) = pair();
         rt.block_on(async {
-            let (ours, mut peer) = UnixStream::pair().unwrap();
-            ours.set_nonblocking(true).unwrap();
-            let source = Source::new(ours).unwrap();
             peer.write_all(b"0123456789").unwrap();
             let mut buf = [0u8; 4];
-            let read = |cx: &mut Context<'_>, buf: &mut [u8]| {
-                source.poll_stream_io(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
-            };
-            let n = poll_fn(|cx| read(cx, &mut buf)).await.unwrap();
+            let n = poll_fn(|cx| read(&source, cx, &mut buf)).await.unwrap();
             assert_eq!(&buf[..n], b"0123");
             let mut cx = Context::from_waker(Waker::noop());
-            match read(&mut cx, &mut buf) {
+            match read(&source, &mut cx, &mut buf) {
                 Poll::Ready(Ok(n)) => assert_eq!(&buf[..n], b"4567"),
                 other => panic!("the rest should be read at once, got {other:?}"),
             }

@@ -252,21 +252,9 @@ impl Registration {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        mut op: impl FnMut() -> io::Result<R>,
+        op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
-        loop {
-            let event = std::task::ready!(self.poll_ready(cx, direction))?;
-            match op() {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    self.clear_readiness(event);
-                }
-                result => {
-                    coop.made_progress();
-                    return Poll::Ready(result);
-                }
-            }
-        }
+        self.poll_io_until_drained(cx, direction, op, |_| false)
     }
 
     /// [`poll_io`](Self::poll_io) for a read or write of `len` bytes on a
@@ -276,17 +264,29 @@ impl Registration {
     /// for the next edge instead of paying a `recv`/`send` syscall to hear
     /// `WouldBlock` (tokio's rule on epoll; one syscall per request less
     /// on a keep-alive HTTP server). An event that came after the one seen
-    /// keeps its readiness (the tick check in `clear_readiness`), and data
-    /// arriving after the short transfer raises a new edge, so nothing is
-    /// missed. Not for datagram sockets, where a short read says nothing
-    /// about what is queued.
+    /// keeps its readiness (the tick check in `clear_readiness`), data
+    /// arriving after the short transfer raises a new edge, and a FIN is
+    /// final (`READ_CLOSED`), so nothing is missed. Not for datagram
+    /// sockets, where a short read says nothing about what is queued.
     pub(crate) fn poll_stream_io(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
         len: usize,
-        mut op: impl FnMut() -> io::Result<usize>,
+        op: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        self.poll_io_until_drained(cx, direction, op, |&n| n > 0 && n < len)
+    }
+
+    /// The loop of both: `drained(&output)` says the operation left no
+    /// readiness behind (as a `WouldBlock` would have).
+    fn poll_io_until_drained<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         loop {
             let event = std::task::ready!(self.poll_ready(cx, direction))?;
@@ -295,10 +295,8 @@ impl Registration {
                     self.clear_readiness(event);
                 }
                 result => {
-                    if let Ok(n) = result {
-                        if n > 0 && n < len {
-                            self.clear_readiness(event);
-                        }
+                    if result.as_ref().is_ok_and(&drained) {
+                        self.clear_readiness(event);
                     }
                     coop.made_progress();
                     return Poll::Ready(result);

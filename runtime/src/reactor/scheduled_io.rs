@@ -261,6 +261,21 @@ fn store_waker(slot: &mut Option<Waker>, cx: &Context<'_>) {
 mod tests {
     use super::*;
 
+    /// A new source (which starts ready both ways) after an operation in
+    /// each direction said `WouldBlock`.
+    fn not_ready() -> ScheduledIo {
+        let io = ScheduledIo::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        for direction in [Direction::Read, Direction::Write] {
+            let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, direction) else {
+                panic!("new sources start ready")
+            };
+            io.clear_readiness(ev);
+            assert!(io.poll_ready(&mut cx, direction).is_pending());
+        }
+        io
+    }
+
     fn readable() -> Readiness {
         Readiness {
             readable: true,
@@ -294,14 +309,8 @@ mod tests {
     /// left to come for the end-of-file already queued.
     #[test]
     fn a_read_hang_up_survives_the_clear_of_a_short_read() {
-        let io = ScheduledIo::new();
+        let io = not_ready();
         let mut cx = Context::from_waker(Waker::noop());
-        for direction in [Direction::Read, Direction::Write] {
-            let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, direction) else {
-                panic!()
-            };
-            io.clear_readiness(ev);
-        }
         let mut wakers = Vec::new();
         let fin = Readiness {
             readable: true,
@@ -325,15 +334,8 @@ mod tests {
 
     #[test]
     fn events_wake_only_their_direction() {
-        let io = ScheduledIo::new();
+        let io = not_ready();
         let mut cx = Context::from_waker(Waker::noop());
-        for direction in [Direction::Read, Direction::Write] {
-            let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, direction) else {
-                panic!()
-            };
-            io.clear_readiness(ev);
-            assert!(io.poll_ready(&mut cx, direction).is_pending());
-        }
         let mut wakers = Vec::new();
         io.set_readiness(
             Readiness {
