@@ -72,7 +72,8 @@ impl Idle {
     /// in a queue every worker checks before it sleeps: the parked worker
     /// to notify, if any.
     pub(crate) fn notify_after_push(&self) -> Option<usize> {
-        // Pairs with the fence in `park_unless`.
+        // Pairs with the fence in `park_unless` (and, for `push_remote`,
+        // with the SeqCst swap of the shutdown flag, which it reads after).
         fence(SeqCst);
         self.worker_to_notify()
     }

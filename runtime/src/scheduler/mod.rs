@@ -93,7 +93,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::os::fd::AsRawFd;
 use std::panic::Location;
-use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -343,14 +343,21 @@ impl Shared {
         // that kept `Shared` alive only through that task is caught at once.
         #[cfg(runtime_widen_races)]
         std::thread::sleep(Duration::from_millis(2));
-        // Pairs with the SeqCst store in `begin_shutdown`: either shutdown
-        // drains this task, or we see the flag and drain it ourselves.
-        fence(SeqCst);
+        // One SeqCst fence (the one in `notify_after_push`) orders the push
+        // before both reads that follow, so each remote push pays for one:
+        // the idle counts (pairs with the fence in `Idle::park_unless`: a
+        // parking worker sees the task, or we see it parked) and the
+        // shutdown flag (pairs with the SeqCst swap in `begin_shutdown`:
+        // either shutdown drains this task, or we see the flag and drain
+        // it ourselves).
+        let worker = self.idle.notify_after_push();
         if self.shutdown.load(Relaxed) {
             self.drain_injector();
-            return;
         }
-        self.notify_parked();
+        if let Some(worker) = worker {
+            tracing::trace!(worker, "unpark");
+            self.wake_worker(worker);
+        }
     }
 
     /// Wakes one parked worker if no worker is searching (`idle.rs`).

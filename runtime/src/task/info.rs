@@ -436,7 +436,8 @@ impl TaskInfo {
         self.age
     }
 
-    /// How many times the task has been polled.
+    /// How many times the task has been polled (counted up to `u32::MAX`,
+    /// where it stays).
     pub fn polls(&self) -> u64 {
         self.polls
     }

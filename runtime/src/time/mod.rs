@@ -15,7 +15,7 @@
 //! the other workers fire its shard (`scheduler/monitor.rs`): any thread may
 //! `process` any shard, and the lock makes each timer fire exactly once.
 //!
-//! Deadlines round *up* to the next tick ([`TICK`], 50 µs): a timer never
+//! Deadlines round *up* to the next tick (`TICK`, 50 µs): a timer never
 //! fires early, a tiny sleep does not become a busy loop, and an idle
 //! worker wakes within a tick of the deadline (its poller's timeout is a
 //! timerfd, exact to Linux's 50 µs default timer slack, so a finer tick
