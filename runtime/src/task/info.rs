@@ -135,6 +135,13 @@ const NO_OWNER: u32 = u32::MAX;
 /// as that borrow.
 struct LazyExtras(AtomicPtr<Mutex<Extras>>);
 
+// `AtomicPtr` is `Send + Sync` whatever it points to, so the header would
+// stay shareable even if `Extras` stopped being sendable: check it here.
+const _: fn() = || {
+    fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Mutex<Extras>>();
+};
+
 impl LazyExtras {
     fn new(extras: Option<Extras>) -> LazyExtras {
         let ptr = extras.map_or(std::ptr::null_mut(), |e| {
