@@ -399,17 +399,33 @@ mod tests {
     use std::os::unix::net::UnixStream;
     use std::task::Waker;
 
-    /// A one-worker runtime, our end of a socket pair registered with it,
-    /// and the peer's end as a plain blocking socket.
-    fn pair() -> (crate::Runtime, Source<UnixStream>, UnixStream) {
+    /// A one-worker runtime and a socket pair: `sent` runs on the peer's
+    /// end (a plain blocking socket) before ours is registered, so all of
+    /// it reaches ours as the one edge its registration raises.
+    fn pair(
+        sent: impl FnOnce(&mut UnixStream),
+    ) -> (crate::Runtime, Source<UnixStream>, UnixStream) {
         let rt = crate::Runtime::builder().workers(1).build().unwrap();
-        let (ours, peer) = UnixStream::pair().unwrap();
+        let (ours, mut peer) = UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
+        sent(&mut peer);
         let source = {
             let _runtime = rt.enter();
             Source::new(ours).unwrap()
         };
         (rt, source, peer)
+    }
+
+    /// Waits (bounded) until the worker has dispatched the registration's
+    /// edge: from then on, only what the test does raises another.
+    async fn first_edge(source: &Source<UnixStream>) {
+        for _ in 0..10_000 {
+            if source.events_seen() > 0 {
+                break;
+            }
+            crate::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert_eq!(source.events_seen(), 1, "registration raises one edge");
     }
 
     fn read(
@@ -426,10 +442,10 @@ mod tests {
     /// wakes it.
     #[test]
     fn a_short_read_clears_readiness_and_new_data_still_arrives() {
-        let (rt, source, mut peer) = pair();
+        let (rt, source, mut peer) = pair(|peer| peer.write_all(b"hello").unwrap());
         rt.block_on(async {
+            first_edge(&source).await;
             let mut buf = [0u8; 64];
-            peer.write_all(b"hello").unwrap();
             let n = poll_fn(|cx| read(&source, cx, &mut buf)).await.unwrap();
             assert_eq!(&buf[..n], b"hello");
 
@@ -451,19 +467,17 @@ mod tests {
     /// The peer's data and its FIN can arrive in one edge: the short read
     /// that takes the data clears `READABLE` and no edge is left to come,
     /// so the FIN must be remembered (`EPOLLRDHUP`, `READ_CLOSED`) or the
-    /// reader waits forever for the end-of-file already queued. (Whether
-    /// the data and the FIN share an edge depends on when the worker
-    /// drains; `scheduled_io`'s `a_read_hang_up_survives_the_clear_of_a_short_read`
-    /// checks the rule deterministically, this runs the socket path.)
+    /// reader waits forever for the end-of-file already queued.
     #[test]
     fn a_short_read_before_the_peers_fin_still_sees_end_of_file() {
-        let (rt, source, mut peer) = pair();
-        rt.block_on(async {
+        let (rt, source, _peer) = pair(|peer| {
             peer.write_all(b"!").unwrap();
-            // A half close, as a TCP peer's FIN is: a full close would also
-            // raise a hang-up, which was always final.
+            // A half close, as a TCP peer's FIN is (a full close would also
+            // raise a hang-up, which was always final).
             peer.shutdown(Shutdown::Write).unwrap();
-            source.ready(Direction::Read).await.unwrap();
+        });
+        rt.block_on(async {
+            first_edge(&source).await;
             let mut buf = [0u8; 64];
             assert_eq!(poll_fn(|cx| read(&source, cx, &mut buf)).await.unwrap(), 1);
             let eof = crate::time::timeout(
@@ -480,9 +494,9 @@ mod tests {
     /// readiness stays, and the rest is read without waiting for an edge.
     #[test]
     fn a_full_read_keeps_readiness() {
-        let (rt, source, mut peer) = pair();
+        let (rt, source, _peer) = pair(|peer| peer.write_all(b"0123456789").unwrap());
         rt.block_on(async {
-            peer.write_all(b"0123456789").unwrap();
+            first_edge(&source).await;
             let mut buf = [0u8; 4];
             let n = poll_fn(|cx| read(&source, cx, &mut buf)).await.unwrap();
             assert_eq!(&buf[..n], b"0123");

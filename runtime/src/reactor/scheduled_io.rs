@@ -247,6 +247,12 @@ impl ScheduledIo {
     fn bits(&self) -> usize {
         self.readiness.load(Acquire) & READINESS_MASK
     }
+
+    /// Events dispatched to this source so far (the tick).
+    #[cfg(all(test, not(runtime_loom)))]
+    pub(crate) fn events_seen(&self) -> usize {
+        self.readiness.load(Acquire) >> TICK_SHIFT
+    }
 }
 
 /// Keeps `slot`'s waker if it would wake the same task, else replaces it.

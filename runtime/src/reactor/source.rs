@@ -95,6 +95,12 @@ impl<T: AsFd> Source<T> {
         registration.io(direction, || op(io)).await
     }
 
+    /// Events dispatched to this source so far.
+    #[cfg(all(test, not(runtime_loom)))]
+    pub(crate) fn events_seen(&self) -> usize {
+        self.registration.io.events_seen()
+    }
+
     /// Deregisters and hands the object back (still non-blocking).
     pub(crate) fn into_inner(self) -> T {
         let Source { registration, io } = self;
