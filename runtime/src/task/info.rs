@@ -112,8 +112,9 @@ pub(crate) struct Meta {
     pub(crate) location: &'static Location<'static>,
     /// When the task was spawned, in microseconds after [`epoch`].
     spawned_at: u64,
-    /// Names, done callbacks and `cancelled()` wakers: rare, so boxed on
-    /// first use, keeping the header (and every spawn) small.
+    /// Name, done callbacks, the graceful-cancel flag and `cancelled()`
+    /// wakers: rare, so boxed on first use, keeping the header (and every
+    /// spawn) small.
     extras: LazyExtras,
     /// The worker that owns a `spawn_local` task, or [`NO_OWNER`].
     owner: u32,
