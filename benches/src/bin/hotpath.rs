@@ -16,6 +16,9 @@
 //! - `spawn_many`: spawn `N` detached tasks, then wait for all of them (the
 //!   `spawn_many_local` row's pattern: one spawn, poll, completion and free
 //!   each, with `N` cells alive at once);
+//! - `chain`: a chain of `N` tasks, each spawning the next and ending (the
+//!   `chained_spawn` row's pattern: one spawn, poll, completion and free
+//!   per link, one cell alive at a time);
 //! - `timers`: `N` detached tasks that each sleep 1–10 ms, then wait for all
 //!   (the `timers` row: spawn, register, fire, wake, poll, complete; idle
 //!   parks between ticks are in the count too, so it repeats less exactly);
@@ -35,7 +38,7 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 const USAGE: &str =
-    "usage: hotpath <spawn|spawn_eager|spawn_many|timers|yield|ping_pong|sleep|echo> <N>";
+    "usage: hotpath <spawn|spawn_eager|spawn_many|chain|timers|yield|ping_pong|sleep|echo> <N>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
                 "spawn" => spawn(n).await,
                 "spawn_eager" => spawn_eager(n).await,
                 "spawn_many" => spawn_many(n).await,
+                "chain" => chain(n).await,
                 "timers" => timers(n).await,
                 "yield" => yields(n).await,
                 "ping_pong" => ping_pong(n).await,
@@ -103,6 +107,21 @@ async fn spawn_many(n: usize) {
         // Behind all of them in the queue: one yield is enough.
         runtime::yield_now().await;
     }
+}
+
+/// A chain of `n` detached tasks, each spawning the next before it ends
+/// (as the `chained_spawn` row's do); returns when the last has run.
+async fn chain(n: usize) {
+    fn link(left: usize, last: oneshot::Sender<()>) {
+        if left == 0 {
+            last.send(()).unwrap();
+        } else {
+            drop(runtime::spawn(async move { link(left - 1, last) }));
+        }
+    }
+    let (last, ended) = oneshot::channel();
+    link(n, last);
+    ended.await.unwrap();
 }
 
 /// `n` detached tasks that each sleep `i % 10 + 1` ms (as the `timers`
