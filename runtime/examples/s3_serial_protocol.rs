@@ -79,9 +79,15 @@ async fn main() -> std::io::Result<()> {
         port: _port,
     } = pty::device()?;
     let requests = ["status?", "temperature?", "firmware?"];
+    // Set once the program has every reply. The device stays on the line
+    // until then: closing the pty's device end hangs the line up, and the
+    // kernel drops the bytes the port has not read yet (a device that
+    // answered and vanished at once would take its last answer with it).
+    let all_read = std::sync::Arc::new(runtime::sync::Event::new());
 
     // The device: reads tag-2 requests, answers each with tag 1 (and once
     // with a stray unknown tag first), writing in 3-byte chunks.
+    let device_done = all_read.clone();
     let device_task = runtime::spawn(async move {
         let mut pending = Vec::new();
         let mut answered = 0;
@@ -101,6 +107,7 @@ async fn main() -> std::io::Result<()> {
                 answered += 1;
             }
         }
+        device_done.wait().await;
         Ok::<_, std::io::Error>(())
     });
 
@@ -112,6 +119,14 @@ async fn main() -> std::io::Result<()> {
         let before = reader.received.len();
         while reader.received.len() == before {
             let n = port.read(&mut buf).await?;
+            if n == 0 {
+                // The line hung up (a pty reads 0 once its device end is
+                // gone): an error, not a reason to read again forever.
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("the device hung up before answering {request:?}"),
+                ));
+            }
             reader.data_received(&buf[..n]);
         }
         assert_eq!(
@@ -119,6 +134,7 @@ async fn main() -> std::io::Result<()> {
             &format!("answer to {request}")
         );
     }
+    all_read.set();
     device_task.await.unwrap()?;
     println!(
         "{} replies, each matching its request",
