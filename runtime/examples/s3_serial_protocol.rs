@@ -120,8 +120,9 @@ async fn main() -> std::io::Result<()> {
         while reader.received.len() == before {
             let n = port.read(&mut buf).await?;
             if n == 0 {
-                // The line hung up (a pty reads 0 once its device end is
-                // gone): an error, not a reason to read again forever.
+                // The line hung up (once its device end is gone a pty
+                // reads 0, or fails with EIO, which `?` already returns):
+                // an error, not a reason to read again forever.
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
                     format!("the device hung up before answering {request:?}"),
