@@ -22,7 +22,8 @@
 //! 5. Nothing to do: serve stalled peers, then search — steal half of a
 //!    random peer's queue, or a batch from the injector — spinning for up
 //!    to [`SEARCH_SPIN`], since waking a parked thread costs far more than
-//!    a short spin. The last pass takes a task left in a peer's LIFO slot
+//!    a short spin, but only for as long as spinning has been paying
+//!    ([`SpinBudget`]). The last pass takes a task left in a peer's LIFO slot
 //!    (Go's `runnext` rule): its owner is busy in a poll, and the task
 //!    must not wait for that poll however long it is (tokio#4941).
 //! 6. Still nothing: park in the poller's `wait`, with the next timer (its
@@ -71,13 +72,62 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// queue instead (tokio uses 3).
 const MAX_LIFO_POLLS: u32 = 3;
 
-/// How long a searching worker keeps trying to steal before it parks.
+/// The longest a searching worker keeps trying to steal before it parks.
 /// Waking a parked worker costs ~30 µs here (`perf-facts.md`); spinning for
 /// a comparable time means a steady trickle of work (a producer thread, a
 /// blocking pool answering) finds a worker awake, counted as searching, so
 /// producers do not pay for a wake-up per task.
-const SEARCH_SPIN: Duration = Duration::from_micros(SEARCH_SPIN_MICROS);
-const SEARCH_SPIN_MICROS: u64 = 25;
+///
+/// A spin is worth it only while it pays, so each worker adapts its own
+/// (see [`Core::spin_micros`]).
+const SEARCH_SPIN: Duration = Duration::from_micros(SEARCH_SPIN_MICROS as u64);
+const SEARCH_SPIN_MICROS: u32 = 25;
+
+/// How long a searching worker spins before it parks, at most
+/// [`SEARCH_SPIN`]: a spin is worth its CPU only while it pays.
+///
+/// A search that spins out empty-handed halves the budget; one that finds
+/// work while spinning doubles it; a park that another thread's wake-up
+/// ends within a full spin restores it (a full spin would have caught
+/// that work without the ~30 µs wake-up). So a worker whose work arrives
+/// through its own I/O set (a server: readiness that no steal can find)
+/// stops burning CPU between requests, while one fed by other threads (a
+/// producer, the blocking pool answering) keeps spinning and spares them
+/// a wake-up per task.
+#[derive(Debug)]
+struct SpinBudget {
+    micros: Cell<u32>,
+}
+
+impl SpinBudget {
+    fn new() -> SpinBudget {
+        SpinBudget {
+            micros: Cell::new(SEARCH_SPIN_MICROS),
+        }
+    }
+
+    fn get(&self) -> Duration {
+        Duration::from_micros(u64::from(self.micros.get()))
+    }
+
+    /// A search found work after it started spinning.
+    fn paid(&self) {
+        let doubled = (self.micros.get() * 2).max(1);
+        self.micros.set(doubled.min(SEARCH_SPIN_MICROS));
+    }
+
+    /// A search spun for its whole budget and found nothing.
+    fn wasted(&self) {
+        self.micros.set(self.micros.get() / 2);
+    }
+
+    /// Another thread's wake-up ended a park that had lasted `parked`.
+    fn woken_after(&self, parked: Duration) {
+        if parked < SEARCH_SPIN {
+            self.micros.set(SEARCH_SPIN_MICROS);
+        }
+    }
+}
 
 /// Steal rounds between clock reads while searching.
 const ROUNDS_PER_CLOCK_READ: u32 = 16;
@@ -96,6 +146,8 @@ pub(crate) struct Core {
     /// Inside a task's poll: wake-ups go to the LIFO slot.
     polling: Cell<bool>,
     rng: Cell<u32>,
+    /// How long the next search may spin.
+    spin: SpinBudget,
     /// Coarse clock, refreshed at maintenance and after parking.
     now: Cell<Instant>,
     /// `now` as a spawn stamp, for the tasks spawned here.
@@ -119,6 +171,7 @@ impl Core {
             searching: Cell::new(false),
             polling: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+            spin: SpinBudget::new(),
             now: Cell::new(Instant::now()),
             spawn_stamp: Cell::new(crate::task::spawn_stamp_of(Instant::now())),
             events: RefCell::new(polling::Events::new()),
@@ -369,50 +422,64 @@ impl Core {
                 return Some(task);
             }
         }
-        let remotes = &self.shared.remotes;
-        let n = remotes.len();
+        let spin = self.spin.get();
         let mut spin_until = None;
         for round in 0u32.. {
             if round % ROUNDS_PER_CLOCK_READ == ROUNDS_PER_CLOCK_READ - 1 {
                 let now = Instant::now();
                 match spin_until {
-                    None => spin_until = Some(now + SEARCH_SPIN),
+                    None => spin_until = Some(now + spin),
                     Some(until) if now >= until => break,
                     Some(_) => {}
                 }
             }
-            let start = self.next_random() as usize % n;
-            for i in 0..n {
-                let victim = (start + i) % n;
-                if victim == self.index {
-                    continue;
+            if let Some(task) = self.steal_pass() {
+                if spin_until.is_some() {
+                    self.spin.paid();
                 }
-                loop {
-                    let before = self.local.len();
-                    match remotes[victim].stealer.steal_batch_and_pop(&self.local) {
-                        Steal::Success(task) => {
-                            tracing::trace!(worker = self.index, victim, "steal");
-                            let stolen = self.local.len().saturating_sub(before) + 1;
-                            self.count_steal(victim, stolen as u64);
-                            return Some(task);
-                        }
-                        Steal::Empty => break,
-                        Steal::Retry => std::hint::spin_loop(),
-                    }
-                }
-            }
-            if let Some(task) = self.shared.steal_from_injector(&self.local) {
                 return Some(task);
-            }
-            if self.take_inbox() {
-                return self.local_only.borrow_mut().pop_front();
             }
             if self.shared.is_shutdown() {
                 return None;
             }
             std::hint::spin_loop();
         }
+        self.spin.wasted();
         self.steal_lifo_slots()
+    }
+
+    /// One pass over every place work can be taken from: a random peer
+    /// first, then the others, the injector, the `spawn_local` inbox.
+    fn steal_pass(&self) -> Option<Notified> {
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        let start = self.next_random() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            loop {
+                let before = self.local.len();
+                match remotes[victim].stealer.steal_batch_and_pop(&self.local) {
+                    Steal::Success(task) => {
+                        tracing::trace!(worker = self.index, victim, "steal");
+                        let stolen = self.local.len().saturating_sub(before) + 1;
+                        self.count_steal(victim, stolen as u64);
+                        return Some(task);
+                    }
+                    Steal::Empty => break,
+                    Steal::Retry => std::hint::spin_loop(),
+                }
+            }
+        }
+        if let Some(task) = self.shared.steal_from_injector(&self.local) {
+            return Some(task);
+        }
+        if self.take_inbox() {
+            return self.local_only.borrow_mut().pop_front();
+        }
+        None
     }
 
     /// The search's last pass (Go's `runnext` rule): a task still sitting
@@ -461,7 +528,8 @@ impl Core {
             return;
         }
 
-        let timeout = timeout_at.map(|at| at.saturating_duration_since(Instant::now()));
+        let parked_at = Instant::now();
+        let timeout = timeout_at.map(|at| at.saturating_duration_since(parked_at));
         let clock = &self.shared.clock;
         // `fire_timers` above refreshed the cached clock.
         remote.hot.stats.park(clock.since_origin(self.now.get()));
@@ -483,6 +551,10 @@ impl Core {
         let now = Instant::now();
         self.set_now(now);
         remote.hot.stats.unpark(clock.since_origin(now));
+        if !own_io && !peers_io && timeout_at.is_none_or(|at| now < at) {
+            // Neither I/O nor a timer: another thread woke this worker.
+            self.spin.woken_after(now - parked_at);
+        }
         // Off the sleepers list before dispatching: the tasks woken below
         // may need another worker, and must not pick this one, which is
         // awake already.
@@ -609,4 +681,51 @@ pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notifi
         );
     }
     shared.worker_exited(index);
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spin_that_keeps_finding_nothing_shrinks_to_a_single_pass() {
+        let spin = SpinBudget::new();
+        assert_eq!(spin.get(), SEARCH_SPIN);
+        let mut previous = spin.get();
+        for _ in 0..8 {
+            spin.wasted();
+            assert!(spin.get() < previous || spin.get() == Duration::ZERO);
+            previous = spin.get();
+        }
+        assert_eq!(spin.get(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_spin_that_pays_grows_back_but_never_past_the_cap() {
+        let spin = SpinBudget::new();
+        for _ in 0..8 {
+            spin.wasted();
+        }
+        // From zero, a paying spin still grows.
+        spin.paid();
+        assert!(spin.get() > Duration::ZERO);
+        for _ in 0..8 {
+            spin.paid();
+        }
+        assert_eq!(spin.get(), SEARCH_SPIN);
+    }
+
+    #[test]
+    fn a_wake_up_a_full_spin_would_have_caught_restores_the_spin() {
+        let spin = SpinBudget::new();
+        for _ in 0..8 {
+            spin.wasted();
+        }
+        // Woken after a long sleep: spinning would not have helped.
+        spin.woken_after(SEARCH_SPIN * 4);
+        assert_eq!(spin.get(), Duration::ZERO);
+        // Woken soon after parking: it would have.
+        spin.woken_after(SEARCH_SPIN / 2);
+        assert_eq!(spin.get(), SEARCH_SPIN);
+    }
 }
