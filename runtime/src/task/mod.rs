@@ -2,6 +2,7 @@
 //! state machine.
 //!
 //! - `state.rs`: the state word and its transitions (the invariants live there).
+//! - `cells.rs`: the memory of task cells (a per-thread cache of freed ones).
 //! - `raw.rs`: the allocation, its vtable, the poll/complete routine and wakers.
 //! - `join.rs`: [`Task<T>`], the handle that awaits, cancels and inspects a task.
 //! - `registry.rs`: the list of live tasks (`all_tasks`, shutdown).
@@ -11,6 +12,7 @@
 
 mod builder;
 mod cancel;
+mod cells;
 mod error;
 mod info;
 mod join;

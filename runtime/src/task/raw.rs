@@ -130,7 +130,7 @@ impl RawTask {
         F: Future + 'static,
         S: Schedule,
     {
-        let cell = Box::new(Cell {
+        let cell = super::cells::allocate(Cell {
             header: Header {
                 state: State::new(owned),
                 vtable: vtable::<F, S>(),
@@ -142,8 +142,7 @@ impl RawTask {
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
         });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
-        RawTask { ptr }
+        RawTask { ptr: cell.cast() }
     }
 
     /// # Safety
@@ -379,9 +378,21 @@ unsafe fn schedule<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
 /// # Safety
 /// The contract of [`Vtable::dealloc`].
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
+    let cell = ptr.cast::<Cell<F, S>>();
+    // Frees the memory even if dropping what the cell holds panics.
+    struct Free<F: Future, S>(NonNull<Cell<F, S>>);
+    impl<F: Future, S> Drop for Free<F, S> {
+        fn drop(&mut self) {
+            // SAFETY: made by `cells::allocate` in `RawTask::new`; its
+            // value has been dropped in place just before, and nothing can
+            // reach it any more (see below).
+            unsafe { super::cells::free(self.0) };
+        }
+    }
+    let _free = Free(cell);
     // SAFETY: the last reference is gone, so nothing else can reach the
-    // cell; it was allocated by `Box` in `RawTask::new`.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+    // cell, whose value is dropped here once.
+    unsafe { std::ptr::drop_in_place(cell.as_ptr()) };
 }
 
 /// # Safety
