@@ -42,6 +42,7 @@ use std::task::{Context, Poll};
 /// assert_eq!(buf, b"hi");
 /// client.await.unwrap()?;
 /// std::fs::remove_file(&path)?;
+/// # std::fs::remove_dir(&dir)?;
 /// # Ok::<(), std::io::Error>(())
 /// # }).unwrap();
 /// ```

@@ -62,6 +62,7 @@ impl UnixStream {
     /// let (server, _) = listener.accept().await?;
     /// # drop((client, server));
     /// std::fs::remove_file(&path)?;
+    /// # std::fs::remove_dir(&dir)?;
     /// # Ok::<(), std::io::Error>(())
     /// # }).unwrap();
     /// ```
