@@ -79,7 +79,7 @@ const MAX_LIFO_POLLS: u32 = 3;
 /// producers do not pay for a wake-up per task.
 ///
 /// A spin is worth it only while it pays, so each worker adapts its own
-/// (see [`Core::spin_micros`]).
+/// (see [`SpinBudget`]).
 const SEARCH_SPIN: Duration = Duration::from_micros(SEARCH_SPIN_MICROS as u64);
 const SEARCH_SPIN_MICROS: u32 = 25;
 
