@@ -7,6 +7,14 @@ use runtime_tests::{panic_message, DropCounter, Forever, HANG};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
+/// Records the warnings of the calling thread too, until dropped: a
+/// panic is reported on whichever thread learns that nobody will read it,
+/// the worker that completes the task or the thread that drops its handle
+/// after it finished (here, the test's own thread in `block_on`).
+fn capture_here(warnings: &Warnings) -> tracing::subscriber::DefaultGuard {
+    tracing::dispatcher::set_default(&tracing::Dispatch::new(warnings.clone()))
+}
+
 fn rt_with(policy: UnhandledPanic, warnings: Option<&Warnings>) -> Runtime {
     let mut builder = Runtime::builder().workers(2).unhandled_panic(policy);
     if let Some(warnings) = warnings {
@@ -121,6 +129,7 @@ fn block_on_called_after_the_shutdown_fails_at_once() {
 #[test]
 fn log_reports_and_keeps_running() {
     let warnings = Warnings::default();
+    let _here = capture_here(&warnings);
     let rt = rt_with(UnhandledPanic::Log, Some(&warnings));
     rt.block_on(async {
         let task = runtime::task::Builder::new()
@@ -146,9 +155,43 @@ fn log_reports_and_keeps_running() {
     assert!(!rt.handle().is_shutdown());
 }
 
+/// The other order: the task has finished when its handle is dropped, so
+/// the thread dropping the handle reports the panic.
+#[test]
+fn log_reports_a_panic_whose_handle_is_dropped_after_it_finished() {
+    let warnings = Warnings::default();
+    let _here = capture_here(&warnings);
+    let rt = rt_with(UnhandledPanic::Log, Some(&warnings));
+    rt.block_on(async {
+        let task = runtime::task::Builder::new()
+            .name("finished")
+            .spawn(async { panic!("finished boom") });
+        while !task.is_done() {
+            runtime::yield_now().await;
+        }
+        let before = warnings.messages();
+        assert!(
+            !before.iter().any(|w| w.contains("finished boom")),
+            "reported while the handle could still read it: {before:?}"
+        );
+        drop(task);
+    });
+    let logged = warnings.messages();
+    let line = logged
+        .iter()
+        .find(|w| w.contains("finished boom"))
+        .unwrap_or_else(|| panic!("not reported when the handle was dropped: {logged:?}"));
+    assert!(
+        line.contains("never retrieved") && line.contains("\"finished\""),
+        "{line}"
+    );
+    assert!(!rt.handle().is_shutdown());
+}
+
 #[test]
 fn ignore_says_nothing_and_keeps_running() {
     let warnings = Warnings::default();
+    let _here = capture_here(&warnings);
     let rt = rt_with(UnhandledPanic::Ignore, Some(&warnings));
     rt.block_on(async {
         let task = runtime::spawn(async { panic!("ignored boom") });
